@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "GQNKit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "scenegen", targets: ["scenegen"]),
+        .library(name: "RayTracer", targets: ["RayTracer"]),
+        .library(name: "ImageCodec", targets: ["ImageCodec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+        .target(name: "ImageCodec", dependencies: ["CPNG"]),
+        .target(name: "RayTracer"),
+        .executableTarget(
+            name: "scenegen",
+            dependencies: [
+                "RayTracer", "ImageCodec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
+        .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

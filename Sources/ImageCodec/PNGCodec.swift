@@ -1,0 +1,190 @@
+import CPNG
+
+/// PNG encoding and decoding through libpng's simplified `png_image` API.
+///
+/// Supported layouts: 8-bit RGB, 8-bit greyscale and 16-bit greyscale. Decoding converts
+/// whatever the file holds into the layout asked for (libpng does the colour conversion),
+/// so an 8-bit RGB render decodes as RGB and a depth map as 16-bit grey.
+///
+/// Every failure (a truncated file, a bad CRC, garbage) comes back as a ``PNGError``;
+/// libpng's `longjmp` error path stays inside libpng.
+public enum PNGCodec {
+    /// The largest width or height accepted by the decoder, checked against the header
+    /// before pixel memory is allocated.
+    public static let maximumDimension = 16_384
+
+    /// How hard the encoder tries to compress.
+    public enum Compression: Sendable {
+        /// zlib's default level: smaller files.
+        case standard
+        /// libpng's `PNG_IMAGE_FLAG_FAST`: faster writes, slightly larger files.
+        case fast
+    }
+
+    // MARK: Encoding
+
+    /// Encodes an 8-bit bitmap (1 or 3 channels) as a PNG file.
+    /// - Returns: the PNG file's bytes.
+    /// - Throws: ``PNGError`` when libpng fails or the bitmap is empty.
+    public static func encode(_ bitmap: Bitmap<UInt8>, compression: Compression = .standard) throws -> [UInt8] {
+        let format = bitmap.channels == 3 ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_GRAY)
+        return try bitmap.samples.withUnsafeBytes { raw in
+            try encode(raw, width: bitmap.width, height: bitmap.height, format: format,
+                       rowStride: bitmap.width * bitmap.channels, compression: compression)
+        }
+    }
+
+    /// Encodes a 16-bit greyscale bitmap (for example a depth map) as a 16-bit PNG file.
+    ///
+    /// The values are stored exactly; the file carries a linear gamma (gAMA 1.0) chunk.
+    /// - Returns: the PNG file's bytes.
+    /// - Throws: ``PNGError`` when libpng fails or the bitmap is not single-channel.
+    public static func encode(_ bitmap: Bitmap<UInt16>, compression: Compression = .standard) throws -> [UInt8] {
+        guard bitmap.channels == 1 else {
+            throw PNGError.unsupportedBitmap(reason: "16-bit images must have 1 channel, found \(bitmap.channels)")
+        }
+        return try bitmap.samples.withUnsafeBytes { raw in
+            try encode(raw, width: bitmap.width, height: bitmap.height, format: UInt32(PNG_FORMAT_LINEAR_Y),
+                       rowStride: bitmap.width, compression: compression)
+        }
+    }
+
+    private static func encode(_ pixels: UnsafeRawBufferPointer, width: Int, height: Int, format: UInt32,
+                               rowStride: Int, compression: Compression) throws -> [UInt8] {
+        guard width > 0, height > 0 else {
+            throw PNGError.unsupportedBitmap(reason: "expected a non-empty image, found \(width)x\(height)")
+        }
+        guard width <= maximumDimension, height <= maximumDimension else {
+            throw PNGError.tooLarge(width: width, height: height, limit: maximumDimension)
+        }
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = format
+        image.flags = compression == .fast ? UInt32(PNG_IMAGE_FLAG_FAST) : 0
+        // An upper bound for the encoded size: raw rows plus filter bytes plus zlib and chunk overhead.
+        let bytesPerSample = (format & UInt32(PNG_FORMAT_FLAG_LINEAR)) != 0 ? 2 : 1
+        let channels = (format & UInt32(PNG_FORMAT_FLAG_COLOR)) != 0 ? 3 : 1
+        var capacity = height * (width * channels * bytesPerSample + 1)
+        capacity += capacity / 64 + 1024
+        var output = [UInt8](repeating: 0, count: capacity)
+        var size = capacity
+        let ok = output.withUnsafeMutableBytes { out in
+            png_image_write_to_memory(&image, out.baseAddress, &size, 0, pixels.baseAddress,
+                                      Int32(rowStride), nil)
+        }
+        defer { png_image_free(&image) }
+        guard ok != 0 else { throw PNGError.corrupt(reason: message(of: image)) }
+        output.removeSubrange(size...)
+        return output
+    }
+
+    // MARK: Decoding
+
+    /// Decodes a PNG file into 8-bit RGB.
+    /// - Throws: ``PNGError`` for corrupt, truncated or oversized files.
+    public static func decodeRGB8<Bytes: ContiguousBytes>(_ data: Bytes) throws -> Bitmap<UInt8> {
+        try decode8(data, channels: 3)
+    }
+
+    /// Decodes a PNG file into 8-bit greyscale (for example an instance mask).
+    /// - Throws: ``PNGError`` for corrupt, truncated or oversized files.
+    public static func decodeGray8<Bytes: ContiguousBytes>(_ data: Bytes) throws -> Bitmap<UInt8> {
+        try decode8(data, channels: 1)
+    }
+
+    /// Decodes a PNG file into 16-bit greyscale (for example a depth map written by
+    /// `encode(_:compression:)` from a `Bitmap<UInt16>`).
+    /// - Throws: ``PNGError`` for corrupt, truncated or oversized files.
+    public static func decodeGray16<Bytes: ContiguousBytes>(_ data: Bytes) throws -> Bitmap<UInt16> {
+        try data.withUnsafeBytes { raw in
+            try readHeader(raw, format: UInt32(PNG_FORMAT_LINEAR_Y)) { reader in
+                var result = Bitmap<UInt16>(width: reader.width, height: reader.height, channels: 1)
+                try result.samples.withUnsafeMutableBytes { try reader.finish(into: $0, rowBytes: reader.width * 2) }
+                return result
+            }
+        }
+    }
+
+    private static func decode8<Bytes: ContiguousBytes>(_ data: Bytes, channels: Int) throws -> Bitmap<UInt8> {
+        try data.withUnsafeBytes { raw in
+            let format = channels == 3 ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_GRAY)
+            return try readHeader(raw, format: format) { reader in
+                var result = Bitmap<UInt8>(width: reader.width, height: reader.height, channels: channels)
+                try result.samples.withUnsafeMutableBytes {
+                    try reader.finish(into: $0, rowBytes: reader.width * channels)
+                }
+                return result
+            }
+        }
+    }
+
+    /// Decodes an 8-bit RGB PNG straight into caller-owned memory (no allocation), as the
+    /// data loader does for each view.
+    /// - Parameters:
+    ///   - data: the PNG file's bytes.
+    ///   - destination: receives `width * height * 3` bytes, row-major RGB.
+    ///   - expectedWidth: the width the caller expects.
+    ///   - expectedHeight: the height the caller expects.
+    /// - Throws: ``PNGError/corrupt(reason:)`` when the file is bad or its size differs
+    ///   from the expected one.
+    public static func decodeRGB8(_ data: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+                                  expectedWidth: Int, expectedHeight: Int) throws {
+        try readHeader(data, format: UInt32(PNG_FORMAT_RGB)) { reader in
+            guard reader.width == expectedWidth, reader.height == expectedHeight else {
+                throw PNGError.corrupt(reason: "expected a \(expectedWidth)x\(expectedHeight) image, found \(reader.width)x\(reader.height)")
+            }
+            guard destination.count >= expectedWidth * expectedHeight * 3 else {
+                throw PNGError.unsupportedBitmap(
+                    reason: "destination holds \(destination.count) bytes, needs \(expectedWidth * expectedHeight * 3)")
+            }
+            try reader.finish(into: destination, rowBytes: expectedWidth * 3)
+        }
+    }
+
+    /// A PNG whose header has been read and checked, waiting for pixel memory.
+    private struct HeaderReader: ~Copyable {
+        var image: png_image
+        var width: Int { Int(image.width) }
+        var height: Int { Int(image.height) }
+
+        mutating func finish(into pixels: UnsafeMutableRawBufferPointer, rowBytes: Int) throws {
+            guard png_image_finish_read(&image, nil, pixels.baseAddress, Int32(rowBytes), nil) != 0 else {
+                throw PNGError.corrupt(reason: PNGCodec.message(of: image))
+            }
+        }
+    }
+
+    /// Reads and checks the header (refusing oversized images before any allocation),
+    /// then lets `body` allocate pixel memory and finish the read.
+    private static func readHeader<R>(_ data: UnsafeRawBufferPointer, format: UInt32,
+                                      body: (inout HeaderReader) throws -> R) throws -> R {
+        guard let base = data.baseAddress, data.count > 0 else {
+            throw PNGError.corrupt(reason: "empty input")
+        }
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_memory(&image, base, data.count) != 0 else {
+            let reason = message(of: image)
+            png_image_free(&image)
+            throw PNGError.corrupt(reason: reason)
+        }
+        guard Int(image.width) <= maximumDimension, Int(image.height) <= maximumDimension else {
+            let (width, height) = (Int(image.width), Int(image.height))
+            png_image_free(&image)
+            throw PNGError.tooLarge(width: width, height: height, limit: maximumDimension)
+        }
+        image.format = format
+        var reader = HeaderReader(image: image)
+        defer { png_image_free(&reader.image) }
+        return try body(&reader)
+    }
+
+    fileprivate static func message(of image: png_image) -> String {
+        withUnsafeBytes(of: image.message) { raw in
+            let bytes = raw.prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}
