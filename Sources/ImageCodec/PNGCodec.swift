@@ -84,20 +84,20 @@ public enum PNGCodec {
 
     /// Decodes a PNG file into 8-bit RGB.
     /// - Throws: ``PNGError`` for corrupt, truncated or oversized files.
-    public static func decodeRGB8<Bytes: ContiguousBytes>(_ data: Bytes) throws -> Bitmap<UInt8> {
+    public static func decodeRGB8(_ data: [UInt8]) throws -> Bitmap<UInt8> {
         try decode8(data, channels: 3)
     }
 
     /// Decodes a PNG file into 8-bit greyscale (for example an instance mask).
     /// - Throws: ``PNGError`` for corrupt, truncated or oversized files.
-    public static func decodeGray8<Bytes: ContiguousBytes>(_ data: Bytes) throws -> Bitmap<UInt8> {
+    public static func decodeGray8(_ data: [UInt8]) throws -> Bitmap<UInt8> {
         try decode8(data, channels: 1)
     }
 
     /// Decodes a PNG file into 16-bit greyscale (for example a depth map written by
     /// `encode(_:compression:)` from a `Bitmap<UInt16>`).
     /// - Throws: ``PNGError`` for corrupt, truncated or oversized files.
-    public static func decodeGray16<Bytes: ContiguousBytes>(_ data: Bytes) throws -> Bitmap<UInt16> {
+    public static func decodeGray16(_ data: [UInt8]) throws -> Bitmap<UInt16> {
         try data.withUnsafeBytes { raw in
             try readHeader(raw, format: UInt32(PNG_FORMAT_LINEAR_Y)) { reader in
                 var result = Bitmap<UInt16>(width: reader.width, height: reader.height, channels: 1)
