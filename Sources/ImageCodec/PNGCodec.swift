@@ -107,7 +107,7 @@ public enum PNGCodec {
         }
     }
 
-    private static func decode8<Bytes: ContiguousBytes>(_ data: Bytes, channels: Int) throws -> Bitmap<UInt8> {
+    private static func decode8(_ data: [UInt8], channels: Int) throws -> Bitmap<UInt8> {
         try data.withUnsafeBytes { raw in
             let format = channels == 3 ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_GRAY)
             return try readHeader(raw, format: format) { reader in
