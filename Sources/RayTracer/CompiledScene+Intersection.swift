@@ -48,8 +48,13 @@ extension CompiledScene.ShapeRecord {
         switch kind {
         case .box:
             let half = Vector3(parameters.x, parameters.y, parameters.z)
+            // Slabs a ray runs parallel to: inside them for all t, or never.
+            let parallel = d .== 0
+            if any(parallel .& (pointwiseMax(o, -o) .> half)) { return nil }
             let inverse = 1 / d
-            let t1 = (-half - o) * inverse, t2 = (half - o) * inverse
+            var t1 = (-half - o) * inverse, t2 = (half - o) * inverse
+            t1.replace(with: -.infinity, where: parallel)
+            t2.replace(with: .infinity, where: parallel)
             let tNear = pointwiseMin(t1, t2).max(), tFar = pointwiseMax(t1, t2).min()
             guard tNear <= tFar, tFar > epsilon else { return nil }
             let t = tNear > epsilon ? tNear : tFar
@@ -153,9 +158,9 @@ extension CompiledScene.ShapeRecord {
             let p = o + t * d
             if p.z >= -halfHeight && p.z <= halfHeight {
                 let radial = (p.x * p.x + p.y * p.y).squareRoot()
-                guard radial > 0 else { continue }
                 best = t
-                normal = Vector3(p.x / radial, p.y / radial, slope).normalized
+                // At the apex itself the normal is undefined; point it up.
+                normal = radial > 0 ? Vector3(p.x / radial, p.y / radial, slope).normalized : [0, 0, 1]
                 return
             }
         }
