@@ -81,12 +81,11 @@ public struct Renderer: Sendable {
                         sum += context.radiance(origin: frame.origin, direction: frame.direction(u: u, v: v), rng: &rng)
                     }
                 }
-                let linear = sum * sampleWeight
-                let clamped = pointwiseMin(pointwiseMax(linear, .zero), Vector3(repeating: 1))
-                let codes = (clamped * tableScale).rounded(.toNearestOrEven)
-                rgb[pixel * 3] = srgb[Int(codes.x)]
-                rgb[pixel * 3 + 1] = srgb[Int(codes.y)]
-                rgb[pixel * 3 + 2] = srgb[Int(codes.z)]
+                let linear = sum * (sampleWeight * tableScale)
+                for channel in 0..<3 {
+                    let code = Int(min(max(linear[channel], 0), tableScale) + 0.5)
+                    rgb[pixel * 3 + channel] = srgb[code]
+                }
                 if settings.depth || settings.instanceMask {
                     let direction = frame.direction(u: Float(x) + 0.5, v: Float(y) + 0.5)
                     let hit = context.closestHit(origin: frame.origin, direction: direction)
