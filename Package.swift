@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "scenegen", targets: ["scenegen"]),
         .library(name: "RayTracer", targets: ["RayTracer"]),
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
+        .library(name: "SceneFamilies", targets: ["SceneFamilies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,15 +21,17 @@ let package = Package(
         ),
         .target(name: "ImageCodec", dependencies: ["CPNG"]),
         .target(name: "RayTracer"),
+        .target(name: "SceneFamilies", dependencies: ["RayTracer"]),
         .executableTarget(
             name: "scenegen",
             dependencies: [
-                "RayTracer", "ImageCodec",
+                "RayTracer", "SceneFamilies", "ImageCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
+        .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
     ],
     swiftLanguageModes: [.v6]
 )

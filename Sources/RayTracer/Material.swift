@@ -30,3 +30,29 @@ public struct Material: Sendable, Equatable {
         return Vector3(channel(c.x), channel(c.y), channel(c.z))
     }
 }
+
+extension Material {
+    /// Reads a material from a spec object: `color` (sRGB, required), `specular`,
+    /// `shininess` and `texture` (see the SceneJSON article). The caller calls
+    /// `finish()` on the reader afterwards, so it may read keys of its own first.
+    /// - Throws: ``SpecError`` naming the offending JSON path.
+    public init(spec: inout SpecReader) throws {
+        let color = Material.linear(fromSRGB: try spec.color("color"))
+        let specular = Float(try spec.number("specular", default: 0, in: 0...100))
+        let shininess = Float(try spec.number("shininess", default: 32, in: 1...10_000))
+        var texture = Texture.solid
+        if var textureSpec = try spec.optionalObject("texture") {
+            let type = try textureSpec.choice("type", from: ["checker", "stripes"])
+            let second = Material.linear(fromSRGB: try textureSpec.color("color"))
+            let scale = Float(try textureSpec.number("scale", in: 1e-4...1e4))
+            if type == "checker" {
+                texture = .checker(secondColor: second, scale: scale)
+            } else {
+                let across = try textureSpec.choice("across", from: ["x", "y"])
+                texture = .stripes(secondColor: second, scale: scale, alongY: across == "y")
+            }
+            try textureSpec.finish()
+        }
+        self.init(color: color, specular: specular, shininess: shininess, texture: texture)
+    }
+}

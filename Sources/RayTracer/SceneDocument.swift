@@ -91,8 +91,8 @@ public struct SceneDocument: Sendable, Equatable {
         let room = Room(width: Float(try spec.number("width", default: 7, in: 0.01...1e4)),
                         depth: Float(try spec.number("depth", default: 7, in: 0.01...1e4)),
                         height: Float(try spec.number("height", default: 3, in: 0.01...1e4)),
-                        floor: try material(&floor), walls: try material(&walls),
-                        ceiling: try ceiling.map { spec in var spec = spec; return try material(&spec) })
+                        floor: try Material(spec: &floor), walls: try Material(spec: &walls),
+                        ceiling: try ceiling.map { spec in var spec = spec; return try Material(spec: &spec) })
         try floor.finish()
         try walls.finish()
         try ceiling?.finish()
@@ -119,7 +119,7 @@ public struct SceneDocument: Sendable, Equatable {
         let kinds = ShapeKind.allCases.map(\.rawValue)
         let kind = ShapeKind(rawValue: try spec.choice("type", from: kinds)) ?? .sphere
         var materialSpec = try spec.object("material")
-        let material = try material(&materialSpec)
+        let material = try Material(spec: &materialSpec)
         try materialSpec.finish()
         switch kind {
         case .rectangle:
@@ -146,27 +146,6 @@ public struct SceneDocument: Sendable, Equatable {
             return Shape(kind: kind, position: position, size: size, orientation: orientation, material: material,
                          instanceID: instanceID)
         }
-    }
-
-    /// Reads a material: `color` (sRGB), optional `specular`, `shininess`, `texture`.
-    static func material(_ spec: inout SpecReader) throws -> Material {
-        let color = Material.linear(fromSRGB: try spec.color("color"))
-        let specular = Float(try spec.number("specular", default: 0, in: 0...100))
-        let shininess = Float(try spec.number("shininess", default: 32, in: 1...10_000))
-        var texture = Texture.solid
-        if var textureSpec = try spec.optionalObject("texture") {
-            let type = try textureSpec.choice("type", from: ["checker", "stripes"])
-            let second = Material.linear(fromSRGB: try textureSpec.color("color"))
-            let scale = Float(try textureSpec.number("scale", in: 1e-4...1e4))
-            if type == "checker" {
-                texture = .checker(secondColor: second, scale: scale)
-            } else {
-                let across = try textureSpec.choice("across", from: ["x", "y"])
-                texture = .stripes(secondColor: second, scale: scale, alongY: across == "y")
-            }
-            try textureSpec.finish()
-        }
-        return Material(color: color, specular: specular, shininess: shininess, texture: texture)
     }
 
     private static func light(_ spec: inout SpecReader) throws -> Light {

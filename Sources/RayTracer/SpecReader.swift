@@ -133,6 +133,44 @@ public struct SpecReader {
         has(key) ? try color(key) : fallback
     }
 
+    /// A range of numbers: either one number (a fixed value) or `[min, max]` with
+    /// `min <= max`, both inside `bounds`.
+    public mutating func range(_ key: String, in bounds: ClosedRange<Double>? = nil) throws -> ClosedRange<Double> {
+        let value = try value(key)
+        let expected = "a number or [min, max]" + (bounds.map { " within \($0.lowerBound)...\($0.upperBound)" } ?? "")
+        let limits: (Double, Double)
+        switch value {
+        case .number(let fixed):
+            limits = (fixed, fixed)
+        case .array(let items) where items.count == 2:
+            guard case .number(let low) = items[0], case .number(let high) = items[1], low <= high else {
+                throw error(key, expected: expected + " with min <= max", found: value.kindDescription)
+            }
+            limits = (low, high)
+        default:
+            throw error(key, expected: expected, found: value.kindDescription)
+        }
+        if let bounds, !(bounds.contains(limits.0) && bounds.contains(limits.1)) {
+            throw error(key, expected: expected, found: "[\(limits.0), \(limits.1)]")
+        }
+        return limits.0...limits.1
+    }
+
+    /// An optional range with a default.
+    public mutating func range(_ key: String, default fallback: ClosedRange<Double>,
+                               in bounds: ClosedRange<Double>? = nil) throws -> ClosedRange<Double> {
+        has(key) ? try range(key, in: bounds) : fallback
+    }
+
+    /// An integer range: one integer or `[min, max]`.
+    public mutating func integerRange(_ key: String, in bounds: ClosedRange<Int>) throws -> ClosedRange<Int> {
+        let range = try range(key, in: Double(bounds.lowerBound)...Double(bounds.upperBound))
+        guard range.lowerBound == range.lowerBound.rounded(), range.upperBound == range.upperBound.rounded() else {
+            throw error(key, expected: "an integer or [min, max] of integers", found: "[\(range.lowerBound), \(range.upperBound)]")
+        }
+        return Int(range.lowerBound)...Int(range.upperBound)
+    }
+
     /// A required nested object.
     public mutating func object(_ key: String) throws -> SpecReader {
         try SpecReader(try value(key), path: "\(path).\(key)", file: file)
