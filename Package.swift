@@ -8,9 +8,11 @@ let package = Package(
         .executable(name: "scenegen", targets: ["scenegen"]),
         .library(name: "RayTracer", targets: ["RayTracer"]),
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
+        .library(name: "ShardFormat", targets: ["ShardFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -20,6 +22,10 @@ let package = Package(
         ),
         .target(name: "ImageCodec", dependencies: ["CPNG"]),
         .target(name: "RayTracer"),
+        .target(
+            name: "ShardFormat",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "scenegen",
             dependencies: [
@@ -29,6 +35,7 @@ let package = Package(
         ),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
+        .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
     ],
     swiftLanguageModes: [.v6]
 )
