@@ -106,7 +106,7 @@ public final class ShardWriter {
         state = .failed
         try AtomicFile.publish(descriptor: descriptor, temporaryPath: temporaryPath, destination: url, replacing: replacingExisting)
         state = .finished
-        let digest = hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let digest = FileDigest.hex(hasher.finalize())
         return ShardSummary(
             fileName: url.lastPathComponent, recordCount: offsets.count, byteSize: position, sha256: digest,
             firstSceneIndex: firstSceneIndex
