@@ -32,7 +32,7 @@ enum AtomicFile {
         }
     }
 
-    /// Syncs and closes `descriptor`, then moves the temporary file to `destination` and
+    /// Syncs and closes `descriptor` (always: the caller must not close it again), then moves the temporary file to `destination` and
     /// syncs the directory. Without `replacing`, an existing destination is left untouched
     /// and ``ShardFormatError/alreadyExists(path:)`` is thrown. The temporary file is
     /// removed on failure.
@@ -40,13 +40,18 @@ enum AtomicFile {
         descriptor: Int32, temporaryPath: String, destination: URL, replacing: Bool
     ) throws(ShardFormatError) {
         let finalPath = destination.path
-        do throws(ShardFormatError) {
-            guard fsync(descriptor) == 0 else { throw systemError(path: temporaryPath, operation: "fsync") }
-            guard close(descriptor) == 0 else { throw systemError(path: temporaryPath, operation: "close") }
-        } catch {
+        // The descriptor is closed exactly once on every path: a second close could close a
+        // descriptor number another thread has been given meanwhile.
+        guard fsync(descriptor) == 0 else {
+            let failure = systemError(path: temporaryPath, operation: "fsync")
             close(descriptor)
             unlink(temporaryPath)
-            throw error
+            throw failure
+        }
+        guard close(descriptor) == 0 else {
+            let failure = systemError(path: temporaryPath, operation: "close")
+            unlink(temporaryPath)
+            throw failure
         }
         if replacing {
             guard rename(temporaryPath, finalPath) == 0 else {

@@ -35,6 +35,8 @@ public final class ShardWriter {
     private var position: UInt64 = 0
     private var hasher = SHA256()
     private var firstSceneIndex: UInt64?
+    /// Whether ``finish()`` has handed the descriptor and temporary file to `AtomicFile.publish`.
+    private var finishCalled = false
 
     /// Starts a shard: creates the temporary file and writes the header.
     /// - Parameters:
@@ -58,7 +60,9 @@ public final class ShardWriter {
     }
 
     deinit {
-        if state != .finished {
+        // After finish() the descriptor is closed and the temporary file gone, even when
+        // publishing failed; closing again could close another thread's file.
+        if !finishCalled {
             close(descriptor)
             unlink(temporaryPath)
         }
@@ -104,6 +108,7 @@ public final class ShardWriter {
         try emit(index)
         try emit(trailer)
         state = .failed
+        finishCalled = true
         try AtomicFile.publish(descriptor: descriptor, temporaryPath: temporaryPath, destination: url, replacing: replacingExisting)
         state = .finished
         let digest = FileDigest.hex(hasher.finalize())

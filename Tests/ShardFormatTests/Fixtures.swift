@@ -57,10 +57,17 @@ enum Fixtures {
         return SceneRecord(sceneIndex: scene, sceneSeed: scene &* 7919 &+ 0xDEAD_BEEF_0000, views: views, labels: labels)
     }
 
-    /// A fresh, empty directory under the system's temporary directory.
-    static func scratchDirectory() throws -> URL {
+    /// One directory per test process, removed when the process exits.
+    static let root: URL = {
         let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ShardFormatTests-\(UUID().uuidString)", isDirectory: true)
+            .appendingPathComponent("ShardFormatTests-\(getpid())-\(UUID().uuidString)", isDirectory: true)
+        atexit { try? FileManager.default.removeItem(at: Fixtures.root) }
+        return url
+    }()
+
+    /// A fresh, empty directory inside ``root``.
+    static func scratchDirectory() throws -> URL {
+        let url = root.appendingPathComponent(UUID().uuidString, isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
