@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A minimal reader for GQN shard files (format version 1), written from the specification
-in Sources/ShardFormat/ShardFormat.docc/ShardFileFormat.md alone, as proof that it suffices.
+"""A minimal reader for GQN shard files (format version 1) that relies only on what
+Sources/ShardFormat/ShardFormat.docc/ShardFileFormat.md states: a check that the
+specification suffices to read our shards from another language.
 
 Usage:
     read_shard.py SHARD            print the schema and one line per record

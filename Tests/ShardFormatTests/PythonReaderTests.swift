@@ -13,8 +13,8 @@ enum PythonReader {
         .appendingPathComponent("Tools/read_shard.py")
 }
 
-/// `Tools/read_shard.py` was written from the format article alone; reading what this module
-/// writes proves the article suffices. Runs only where `python3` is installed.
+/// `Tools/read_shard.py` relies only on what the format article states; its reading what this
+/// module writes checks that the article suffices. Runs only where `python3` is installed.
 @Suite("The Python reader of the spec reads our shards", .enabled(if: PythonReader.python != nil))
 struct PythonReaderTests {
     /// Runs the script and returns its exit status and standard output.
