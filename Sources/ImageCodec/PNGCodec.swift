@@ -49,6 +49,7 @@ public enum PNGCodec {
         }
     }
 
+    /// `rowStride` is libpng's: samples (not bytes) per row.
     private static func encode(_ pixels: UnsafeRawBufferPointer, width: Int, height: Int, format: UInt32,
                                rowStride: Int, compression: Compression) throws -> [UInt8] {
         guard width > 0, height > 0 else {
@@ -101,7 +102,7 @@ public enum PNGCodec {
         try data.withUnsafeBytes { raw in
             try readHeader(raw, format: UInt32(PNG_FORMAT_LINEAR_Y)) { reader in
                 var result = Bitmap<UInt16>(width: reader.width, height: reader.height, channels: 1)
-                try result.samples.withUnsafeMutableBytes { try reader.finish(into: $0, rowBytes: reader.width * 2) }
+                try result.samples.withUnsafeMutableBytes { try reader.finish(into: $0, rowComponents: reader.width) }
                 return result
             }
         }
@@ -113,7 +114,7 @@ public enum PNGCodec {
             return try readHeader(raw, format: format) { reader in
                 var result = Bitmap<UInt8>(width: reader.width, height: reader.height, channels: channels)
                 try result.samples.withUnsafeMutableBytes {
-                    try reader.finish(into: $0, rowBytes: reader.width * channels)
+                    try reader.finish(into: $0, rowComponents: reader.width * channels)
                 }
                 return result
             }
@@ -139,7 +140,7 @@ public enum PNGCodec {
                 throw PNGError.unsupportedBitmap(
                     reason: "destination holds \(destination.count) bytes, needs \(expectedWidth * expectedHeight * 3)")
             }
-            try reader.finish(into: destination, rowBytes: expectedWidth * 3)
+            try reader.finish(into: destination, rowComponents: expectedWidth * 3)
         }
     }
 
@@ -149,8 +150,9 @@ public enum PNGCodec {
         var width: Int { Int(image.width) }
         var height: Int { Int(image.height) }
 
-        mutating func finish(into pixels: UnsafeMutableRawBufferPointer, rowBytes: Int) throws {
-            guard png_image_finish_read(&image, nil, pixels.baseAddress, Int32(rowBytes), nil) != 0 else {
+        /// Decodes the pixels. `rowComponents` is libpng's row stride: samples (not bytes) per row.
+        mutating func finish(into pixels: UnsafeMutableRawBufferPointer, rowComponents: Int) throws {
+            guard png_image_finish_read(&image, nil, pixels.baseAddress, Int32(rowComponents), nil) != 0 else {
                 throw PNGError.corrupt(reason: PNGCodec.message(of: image))
             }
         }

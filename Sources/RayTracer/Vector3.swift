@@ -18,5 +18,5 @@ extension SIMD3 where Scalar == Float {
 
     /// This vector scaled to unit length.
     @inlinable @inline(__always)
-    public var normalized: Self { self / length }
+    public var normalized: Self { self * (1 / length) }
 }

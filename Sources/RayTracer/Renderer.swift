@@ -1,0 +1,142 @@
+import Dispatch
+
+/// Renders a ``Scene`` by ray tracing with direct lighting and shadow rays.
+///
+/// Each pixel is the box-filtered mean of `n x n` stratified, jittered samples accumulated
+/// in linear light, converted to sRGB once at the end. Every pixel draws its random numbers
+/// from its own PCG32 stream keyed by (seed, pixel index), so the bytes of an image do not
+/// depend on the thread count or on which thread rendered which rows.
+///
+/// Build one `Renderer` per scene and call ``render(camera:settings:)`` once per view: the
+/// scene is compiled (frames, bounds, face planes) once.
+public struct Renderer: Sendable {
+    /// The scene as given.
+    public let scene: Scene
+    let compiled: CompiledScene
+
+    /// Compiles a scene for rendering.
+    public init(scene: Scene) {
+        self.scene = scene
+        self.compiled = CompiledScene(scene: scene)
+    }
+
+    /// Renders one view.
+    /// - Parameters:
+    ///   - camera: the viewpoint; the scene's own camera when nil.
+    ///   - settings: sampling, threads, seed and extra outputs.
+    /// - Returns: the sRGB image and any requested depth map and instance mask.
+    /// - Complexity: O(width x height x samples x shapes x (1 + lights)).
+    public func render(camera: Camera? = nil, settings: RenderSettings) -> RenderedView {
+        let camera = camera ?? scene.camera
+        let (width, height) = (camera.width, camera.height)
+        var view = RenderedView(width: width, height: height, rgb: [UInt8](repeating: 0, count: width * height * 3),
+                                depthMillimetres: settings.depth ? [UInt16](repeating: 0, count: width * height) : nil,
+                                instanceMask: settings.instanceMask ? [UInt8](repeating: 0, count: width * height) : nil)
+        var depth = view.depthMillimetres ?? []
+        var mask = view.instanceMask ?? []
+        let frame = PixelFrame(camera: camera)
+        view.rgb.withUnsafeMutableBufferPointer { rgb in
+            depth.withUnsafeMutableBufferPointer { depth in
+                mask.withUnsafeMutableBufferPointer { mask in
+                    SRGBEncoder.table.withUnsafeBufferPointer { table in
+                        compiled.withTraceContext { context in
+                            let targets = BandTargets(context: context, srgb: table, rgb: rgb, depth: depth, mask: mask)
+                            let bands = settings.threads == 1 ? 1 : min(height, settings.threads * 4)
+                            let renderBand = { @Sendable (band: Int) in
+                                let rows = (band * height / bands)..<((band + 1) * height / bands)
+                                Self.render(rows: rows, frame: frame, settings: settings, targets: targets)
+                            }
+                            if bands == 1 {
+                                renderBand(0)
+                            } else {
+                                DispatchQueue.concurrentPerform(iterations: bands, execute: renderBand)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if settings.depth { view.depthMillimetres = depth }
+        if settings.instanceMask { view.instanceMask = mask }
+        return view
+    }
+
+    /// Renders a range of rows into the output buffers (each band writes only its rows).
+    private static func render(rows: Range<Int>, frame: PixelFrame, settings: RenderSettings, targets: BandTargets) {
+        let (context, srgb, rgb, depth, mask) = (targets.context, targets.srgb, targets.rgb, targets.depth, targets.mask)
+        let side = settings.samplesPerSide
+        let inverseSide = 1 / Float(side)
+        let sampleWeight = 1 / Float(side * side)
+        let tableScale = Float(SRGBEncoder.tableSize - 1)
+        let width = frame.width
+        for y in rows {
+            for x in 0..<width {
+                let pixel = y * width + x
+                var rng = PCG32(seed: mixSeed(settings.seed, UInt64(pixel)), stream: UInt64(pixel))
+                var sum = Vector3.zero
+                for sy in 0..<side {
+                    for sx in 0..<side {
+                        let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
+                        let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
+                        sum += context.radiance(origin: frame.origin, direction: frame.direction(u: u, v: v), rng: &rng)
+                    }
+                }
+                let linear = sum * (sampleWeight * tableScale)
+                for channel in 0..<3 {
+                    let code = Int(min(max(linear[channel], 0), tableScale) + 0.5)
+                    rgb[pixel * 3 + channel] = srgb[code]
+                }
+                if settings.depth || settings.instanceMask {
+                    let direction = frame.direction(u: Float(x) + 0.5, v: Float(y) + 0.5)
+                    let hit = context.closestHit(origin: frame.origin, direction: direction)
+                    if settings.depth, let hit {
+                        let millimetres = (hit.t * direction.dot(frame.forward) * 1000).rounded()
+                        depth[pixel] = UInt16(min(max(millimetres, 1), 65_535))
+                    }
+                    if settings.instanceMask, let hit {
+                        mask[pixel] = context.shapes[hit.shape].instanceID
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the bands of one render share: the scene and the output buffers. Each band writes
+/// only the pixels of its own rows, which is what makes sharing the buffers safe.
+private struct BandTargets: @unchecked Sendable {
+    let context: TraceContext
+    let srgb: UnsafeBufferPointer<UInt8>
+    let rgb: UnsafeMutableBufferPointer<UInt8>
+    let depth: UnsafeMutableBufferPointer<UInt16>
+    let mask: UnsafeMutableBufferPointer<UInt8>
+}
+
+/// A camera reduced to what primary-ray generation needs.
+struct PixelFrame: Sendable {
+    let origin: Vector3
+    let forward: Vector3
+    let right: Vector3
+    let down: Vector3
+    let inverseFocal: SIMD2<Float>
+    let principalPoint: SIMD2<Float>
+    let width: Int
+
+    init(camera: Camera) {
+        let intrinsics = camera.intrinsics
+        origin = camera.position
+        forward = camera.forward
+        right = camera.right
+        down = camera.down
+        inverseFocal = SIMD2(1 / intrinsics.fx, 1 / intrinsics.fy)
+        principalPoint = SIMD2(intrinsics.cx, intrinsics.cy)
+        width = camera.width
+    }
+
+    /// The unit direction through continuous pixel coordinates `(u, v)`.
+    @inline(__always)
+    func direction(u: Float, v: Float) -> Vector3 {
+        let offset = (SIMD2(u, v) - principalPoint) * inverseFocal
+        return (forward + offset.x * right + offset.y * down).normalized
+    }
+}

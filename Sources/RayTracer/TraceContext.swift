@@ -1,0 +1,123 @@
+import Foundation
+
+/// The compiled scene seen through unsafe buffer pointers, valid inside
+/// ``CompiledScene/withTraceContext(_:)``: what every per-ray loop works on, so that
+/// tracing does no reference counting.
+struct TraceContext {
+    let shapes: UnsafeBufferPointer<CompiledScene.ShapeRecord>
+    let planes: UnsafeBufferPointer<SIMD4<Float>>
+    let materials: UnsafeBufferPointer<CompiledScene.MaterialRecord>
+    let lights: UnsafeBufferPointer<CompiledScene.LightRecord>
+    let ambient: Vector3
+    let background: Vector3
+
+    /// Offset along the surface normal for shadow-ray origins, against self-intersection.
+    static let shadowBias: Float = 1e-3
+
+    /// The nearest surface along a ray: distance, world normal and shape index.
+    @inline(__always)
+    func closestHit(origin: Vector3, direction: Vector3) -> (t: Float, normal: Vector3, shape: Int)? {
+        var best = Float.infinity
+        var bestNormal = Vector3.zero
+        var bestShape = -1
+        for index in 0..<shapes.count {
+            if let hit = shapes[index].intersect(origin: origin, direction: direction, tMax: best, planes: planes) {
+                best = hit.t
+                bestNormal = hit.normal
+                bestShape = index
+            }
+        }
+        return bestShape < 0 ? nil : (best, bestNormal, bestShape)
+    }
+
+    /// Whether any surface lies on the ray strictly before `tMax`.
+    @inline(__always)
+    func occluded(origin: Vector3, direction: Vector3, tMax: Float) -> Bool {
+        for index in 0..<shapes.count
+        where shapes[index].intersect(origin: origin, direction: direction, tMax: tMax, planes: planes) != nil {
+            return true
+        }
+        return false
+    }
+
+    /// Linear radiance arriving along a camera ray: direct lighting with shadow rays,
+    /// Lambertian plus Blinn-Phong, plus ambient.
+    @inline(__always)
+    func radiance(origin: Vector3, direction: Vector3, rng: inout PCG32) -> Vector3 {
+        guard let hit = closestHit(origin: origin, direction: direction) else { return background }
+        let shape = shapes[hit.shape]
+        let material = materials[shape.materialIndex]
+        let point = origin + hit.t * direction
+        var normal = hit.normal
+        if normal.dot(direction) > 0 { normal = -normal }
+        let albedo = surfaceColor(material, shape: shape, point: point)
+        var color = ambient * albedo
+        let shadowOrigin = point + Self.shadowBias * normal
+        for light in lights {
+            var toLight: Vector3
+            var distance: Float
+            var irradiance = light.radiance
+            switch light.kind {
+            case 0:
+                toLight = light.vector - point
+                let distanceSquared = toLight.dot(toLight)
+                distance = distanceSquared.squareRoot()
+                toLight /= distance
+                irradiance /= distanceSquared
+            case 1:
+                toLight = light.vector
+                distance = .infinity
+            default:
+                let sample = light.vector + (rng.nextFloat() - 0.5) * light.edgeU + (rng.nextFloat() - 0.5) * light.edgeV
+                toLight = sample - point
+                let distanceSquared = toLight.dot(toLight)
+                distance = distanceSquared.squareRoot()
+                toLight /= distance
+                irradiance *= abs(light.areaNormal.dot(toLight)) / distanceSquared
+            }
+            let cosine = normal.dot(toLight)
+            guard cosine > 0 else { continue }
+            if occluded(origin: shadowOrigin, direction: toLight, tMax: distance - Self.shadowBias) { continue }
+            color += albedo * irradiance * cosine
+            if material.specular > 0 {
+                let halfway = (toLight - direction).normalized
+                let alignment = max(normal.dot(halfway), 0)
+                color += irradiance * (material.specular * pow(alignment, material.shininess))
+            }
+        }
+        return color
+    }
+
+    /// The material's colour at a surface point, with its texture pattern applied.
+    @inline(__always)
+    func surfaceColor(_ material: CompiledScene.MaterialRecord, shape: CompiledScene.ShapeRecord,
+                      point: Vector3) -> Vector3 {
+        guard material.pattern != 0 else { return material.color }
+        let local = shape.orientation.toLocal(point - shape.center) * material.inverseScale
+        let cells = local.rounded(.down)
+        let flat = shape.kind == .plane || shape.kind == .rectangle
+        let parity: Int
+        switch material.pattern {
+        case 1: parity = Int(cells.x) + Int(cells.y) + (flat ? 0 : Int(cells.z))
+        case 2: parity = Int(cells.x)
+        default: parity = Int(cells.y)
+        }
+        return parity & 1 == 0 ? material.color : material.secondColor
+    }
+}
+
+extension CompiledScene {
+    /// Runs `body` with pointer views of the compiled arrays.
+    func withTraceContext<R>(_ body: (TraceContext) throws -> R) rethrows -> R {
+        try shapes.withUnsafeBufferPointer { shapes in
+            try planes.withUnsafeBufferPointer { planes in
+                try materials.withUnsafeBufferPointer { materials in
+                    try lights.withUnsafeBufferPointer { lights in
+                        try body(TraceContext(shapes: shapes, planes: planes, materials: materials, lights: lights,
+                                              ambient: ambient, background: background))
+                    }
+                }
+            }
+        }
+    }
+}

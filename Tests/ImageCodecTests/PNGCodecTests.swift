@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import ImageCodec
+
+@Suite("PNG codec")
+struct PNGCodecTests {
+    func gradient(width: Int, height: Int) -> Bitmap<UInt8> {
+        var bitmap = Bitmap<UInt8>(width: width, height: height, channels: 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                bitmap[x, y, 0] = UInt8(x * 255 / max(width - 1, 1))
+                bitmap[x, y, 1] = UInt8(y * 255 / max(height - 1, 1))
+                bitmap[x, y, 2] = UInt8((x * 7 + y * 13) & 255)
+            }
+        }
+        return bitmap
+    }
+
+    @Test("RGB8 round-trips exactly, with either compression")
+    func rgbRoundTrip() throws {
+        let image = gradient(width: 37, height: 21)
+        for compression in [PNGCodec.Compression.standard, .fast] {
+            let png = try PNGCodec.encode(image, compression: compression)
+            #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            #expect(try PNGCodec.decodeRGB8(png) == image)
+        }
+    }
+
+    @Test("8-bit and 16-bit greyscale round-trip exactly, including extremes")
+    func greyRoundTrip() throws {
+        let mask = Bitmap<UInt8>(width: 5, height: 3, channels: 1, samples: (0..<15).map { UInt8($0 * 17) })
+        #expect(try PNGCodec.decodeGray8(PNGCodec.encode(mask)) == mask)
+        let values: [UInt16] = [0, 1, 255, 256, 1000, 32_767, 32_768, 65_534, 65_535, 4321, 12, 60_000]
+        let depth = Bitmap<UInt16>(width: 4, height: 3, channels: 1, samples: values)
+        let png = try PNGCodec.encode(depth)
+        #expect(png[24] == 16, "IHDR bit depth is 16")
+        #expect(try PNGCodec.decodeGray16(png) == depth)
+    }
+
+    @Test("decoding into caller memory checks the expected size")
+    func decodeInto() throws {
+        let image = gradient(width: 8, height: 6)
+        let png = try PNGCodec.encode(image)
+        var buffer = [UInt8](repeating: 0, count: 8 * 6 * 3)
+        try png.withUnsafeBytes { data in
+            try buffer.withUnsafeMutableBytes { out in
+                try PNGCodec.decodeRGB8(data, into: out, expectedWidth: 8, expectedHeight: 6)
+            }
+        }
+        #expect(buffer == image.samples)
+        #expect(throws: PNGError.self) {
+            try png.withUnsafeBytes { data in
+                try buffer.withUnsafeMutableBytes { out in
+                    try PNGCodec.decodeRGB8(data, into: out, expectedWidth: 6, expectedHeight: 8)
+                }
+            }
+        }
+    }
+
+    @Test("corrupt, truncated and foreign data give errors, not crashes")
+    func corruptInputs() throws {
+        let png = try PNGCodec.encode(gradient(width: 32, height: 32))
+        var flipped = png
+        flipped[png.count / 2] ^= 0xFF
+        var badSignature = png
+        badSignature[1] = 0x51
+        // (Dropping only the final IEND chunk still leaves every pixel decodable, so the
+        // truncations below cut into the image data.)
+        let inputs: [[UInt8]] = [
+            [], Array(png.prefix(7)), Array(png.prefix(png.count / 2)), Array(png.dropLast(14)), flipped, badSignature,
+            Array("not a png at all".utf8),
+        ]
+        for input in inputs {
+            #expect(throws: PNGError.self) { try PNGCodec.decodeRGB8(input) }
+        }
+        do {
+            _ = try PNGCodec.decodeRGB8(badSignature)
+        } catch let error as PNGError {
+            #expect(error.description.contains("corrupt PNG"))
+        }
+    }
+
+    @Test("a header declaring more than 16384 pixels on a side is refused before allocation")
+    func oversized() throws {
+        var png = try PNGCodec.encode(gradient(width: 4, height: 4))
+        // IHDR data starts at byte 16: width (4 bytes), height (4 bytes); then recompute its CRC.
+        let width: UInt32 = 100_000
+        png.replaceSubrange(16..<20, with: withUnsafeBytes(of: width.bigEndian, Array.init))
+        let crc = crc32(Array(png[12..<29]))
+        png.replaceSubrange(29..<33, with: withUnsafeBytes(of: crc.bigEndian, Array.init))
+        #expect(throws: PNGError.tooLarge(width: 100_000, height: 4, limit: 16_384)) { try PNGCodec.decodeRGB8(png) }
+    }
+
+    @Test("encoding an empty bitmap is an error")
+    func emptyBitmap() {
+        #expect(throws: PNGError.self) { try PNGCodec.encode(Bitmap<UInt8>(width: 0, height: 0, channels: 3)) }
+    }
+
+    /// The PNG chunk CRC (CRC-32/ISO-HDLC).
+    func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}
