@@ -91,8 +91,9 @@ public struct Manifest: Codable, Hashable, Sendable {
 
     /// Reads a manifest and checks its format version and every shard path.
     /// - Parameter url: A `manifest.json` or partial manifest.
-    /// - Throws: `.io`, `.invalidManifest` (not JSON of the manifest's shape, or a format
-    ///   version other than ``currentFormatVersion``), or `.unsafeShardPath`.
+    /// - Throws: `.io`, `.invalidManifest` (not JSON of the manifest's shape, a format
+    ///   version other than ``currentFormatVersion``, or a schema out of range), or
+    ///   `.unsafeShardPath`.
     public static func load(from url: URL) throws(ShardFormatError) -> Manifest {
         let data: Data
         do {
@@ -110,6 +111,9 @@ public struct Manifest: Codable, Hashable, Sendable {
             throw .invalidManifest(
                 path: url.path, reason: "formatVersion: expected \(currentFormatVersion), found \(manifest.formatVersion)"
             )
+        }
+        if let (field, expected, found) = manifest.schema.firstInvalidField() {
+            throw .invalidManifest(path: url.path, reason: "\(field): expected \(expected), found \(found)")
         }
         for shard in manifest.shards {
             try checkRelativePath(shard.file, manifest: url.path)

@@ -192,5 +192,11 @@ struct ManifestTests {
             Issue.record("unexpected error \(String(describing: error))")
             return
         }
+        var zeroWidth = try manifest()
+        zeroWidth.schema.width = 0
+        try zeroWidth.write(to: url, replacingExisting: true)
+        #expect(throws: ShardFormatError.invalidManifest(path: url.path, reason: "schema.width: expected 1...65535, found 0")) {
+            try Manifest.load(from: url)
+        }
     }
 }
