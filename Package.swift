@@ -9,9 +9,11 @@ let package = Package(
         .library(name: "RayTracer", targets: ["RayTracer"]),
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
         .library(name: "SceneFamilies", targets: ["SceneFamilies"]),
+        .library(name: "ShardFormat", targets: ["ShardFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -22,6 +24,10 @@ let package = Package(
         .target(name: "ImageCodec", dependencies: ["CPNG"]),
         .target(name: "RayTracer"),
         .target(name: "SceneFamilies", dependencies: ["RayTracer"]),
+        .target(
+            name: "ShardFormat",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "scenegen",
             dependencies: [
@@ -32,6 +38,7 @@ let package = Package(
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
+        .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
     ],
     swiftLanguageModes: [.v6]
 )
