@@ -144,8 +144,9 @@ class Shard:
         objects = []
         for _ in range(cur.unpack("I", "object count")[0]):
             shape = cur.string("shape")
+            color_name = cur.string("colorName")
             f = cur.unpack("12f", "object")
-            objects.append({"shape": shape, "color": f[0:3], "position": f[3:6], "size": f[6:9],
+            objects.append({"shape": shape, "colorName": color_name, "color": f[0:3], "position": f[3:6], "size": f[6:9],
                             "yaw": f[9], "pitch": f[10], "roll": f[11]})
         lights = []
         for _ in range(cur.unpack("I", "light count")[0]):

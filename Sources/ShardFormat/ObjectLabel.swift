@@ -2,6 +2,9 @@
 public struct ObjectLabel: Codable, Hashable, Sendable {
     /// Shape name as the scene family spells it, for example `"sphere"` or `"cone"`.
     public var shape: String
+    /// Colour name as the scene family assigns it (a palette entry, or a hue word such as
+    /// `"red"` or `"cyan"`), for counting colours without thresholds.
+    public var colorName: String
     /// Base colour as red, green, blue, nominally in [0, 1] (the scene family's colour values).
     public var color: SIMD3<Float>
     /// Centre position in world units (z up, floor at z = 0).
@@ -18,10 +21,11 @@ public struct ObjectLabel: Codable, Hashable, Sendable {
 
     /// Creates an object label.
     public init(
-        shape: String, color: SIMD3<Float>, position: SIMD3<Float>, size: SIMD3<Float>,
+        shape: String, colorName: String, color: SIMD3<Float>, position: SIMD3<Float>, size: SIMD3<Float>,
         yaw: Float, pitch: Float, roll: Float
     ) {
         self.shape = shape
+        self.colorName = colorName
         self.color = color
         self.position = position
         self.size = size

@@ -38,6 +38,7 @@ extension SceneRecord {
         out.appendLittleEndian(UInt32(labels.objects.count))
         for object in labels.objects {
             out.appendBlob(Array(object.shape.utf8))
+            out.appendBlob(Array(object.colorName.utf8))
             out.appendFloat3(object.color)
             out.appendFloat3(object.position)
             out.appendFloat3(object.size)
@@ -87,7 +88,7 @@ extension SceneRecord {
                 }
             }
         }
-        let strings = [labels.room.wallTexture, labels.room.floorTexture] + labels.objects.map(\.shape) + labels.lights.map(\.kind)
+        let strings = [labels.room.wallTexture, labels.room.floorTexture] + labels.objects.flatMap { [$0.shape, $0.colorName] } + labels.lights.map(\.kind)
         if let long = strings.first(where: { $0.utf8.count > limit }) {
             throw fail("labels", "strings under 4 GiB", "\(long.utf8.count) bytes")
         }
@@ -174,11 +175,12 @@ extension SceneRecord {
         )
         let objectCount = try cursor.readUInt32("labels.objectCount")
         var objects: [ObjectLabel] = []
-        // Each object takes at least 52 bytes, so a corrupt count cannot reserve much memory.
-        objects.reserveCapacity(min(Int(objectCount), cursor.remaining / 52))
+        // Each object takes at least 56 bytes, so a corrupt count cannot reserve much memory.
+        objects.reserveCapacity(min(Int(objectCount), cursor.remaining / 56))
         for o in 0..<Int(objectCount) {
             objects.append(ObjectLabel(
                 shape: try cursor.readString("labels.objects[\(o)].shape"),
+                colorName: try cursor.readString("labels.objects[\(o)].colorName"),
                 color: try cursor.readFloat3("labels.objects[\(o)].color"),
                 position: try cursor.readFloat3("labels.objects[\(o)].position"),
                 size: try cursor.readFloat3("labels.objects[\(o)].size"),

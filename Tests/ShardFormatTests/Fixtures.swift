@@ -46,7 +46,8 @@ enum Fixtures {
             room: RoomLabel(wallTexture: "cerise", floorTexture: "blue ü"),
             objects: (0..<Int(scene % 3 + 1)).map { o in
                 ObjectLabel(
-                    shape: ["sphere", "cone", "icosahedron"][o], color: SIMD3(0.1, 0.2, Float(o) / 3),
+                    shape: ["sphere", "cone", "icosahedron"][o], colorName: ["red", "cyan", "blue"][o],
+                    color: SIMD3(0.1, 0.2, Float(o) / 3),
                     position: SIMD3(s, Float(o), 0.5), size: SIMD3(0.4, 0.5, 0.6),
                     yaw: 1, pitch: 0, roll: -Float.pi
                 )
