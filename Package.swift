@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "scenegen",
             dependencies: [
-                "RayTracer", "SceneFamilies", "ImageCodec",
+                "RayTracer", "SceneFamilies", "ImageCodec", "ShardFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,10 +2,10 @@ import Crypto
 import Foundation
 
 /// The size and SHA-256 of a file, read in 1 MiB chunks.
-enum FileDigest {
+public enum FileDigest {
     /// Returns the file's size in bytes and its SHA-256 as 64 lowercase hex digits.
     /// - Throws: `.io` when the file cannot be opened or read.
-    static func sizeAndSHA256(of url: URL) throws(ShardFormatError) -> (size: UInt64, sha256: String) {
+    public static func sizeAndSHA256(of url: URL) throws(ShardFormatError) -> (size: UInt64, sha256: String) {
         let path = url.path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw systemError(path: path, operation: "open") }

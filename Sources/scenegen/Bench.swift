@@ -2,6 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import RayTracer
+import SceneFamilies
+import ShardFormat
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,8 +15,18 @@ struct Bench: ParsableCommand {
             each run's throughput is measured and the median of the runs reported. The last line \
             printed is a JSON object with images_per_s (median), mrays_per_s (camera rays only), \
             threads, size and spp.
+
+            With --family NAME it measures dataset generation end to end instead (sample, render, \
+            PNG-encode, write shards with CRCs and SHA-256 into a temporary directory) and reports \
+            scenes_per_s.
             """
     )
+
+    @Option(help: "Benchmark end-to-end generation of this family instead of rendering one scene.")
+    var family: String?
+
+    @Option(help: "Scenes per run with --family.")
+    var scenes: Int = 300
 
     @Option(help: "The scene to render.")
     var scene: String = "Scenes/examples/bench_room.json"
@@ -35,6 +47,10 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if let family {
+            try benchGeneration(family)
+            return
+        }
         let document = try SceneDocument.load(contentsOf: URL(fileURLWithPath: scene))
         let renderer = Renderer(scene: document.scene)
         let side = RenderSettings.samplesPerSide(forSamplesPerPixel: document.samplesPerPixel) ?? 1
@@ -67,7 +83,50 @@ struct Bench: ParsableCommand {
             "images_per_run": images,
             "cores_online": ProcessInfoCores.count,
         ]
-        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        try printJSON(result)
+    }
+
+    /// Times `scenegen generate`'s pipeline on `scenes` scenes into a scratch directory.
+    private func benchGeneration(_ name: String) throws {
+        let spec = try FamilyLocator.load(name)
+        let schema = DatasetSchema(width: spec.imageSize, height: spec.imageSize, viewsPerScene: spec.views)
+        let generator = DatasetGenerator(
+            family: SceneFamily(spec: spec), seed: 0, schema: schema,
+            builder: SceneRecordBuilder(samplesPerSide: RenderSettings.samplesPerSide(forSamplesPerPixel: spec.samplesPerPixel) ?? 1,
+                                        encoding: .png, depth: false, masks: false),
+            threads: threads)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scenegen-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var rates: [Double] = []
+        var bytes: UInt64 = 0
+        for run in 0..<runs {
+            let shard = GenerationPlan.Shard(ordinal: 0, split: "bench", fileName: "bench-\(run).gqnshard", scenes: 0..<scenes)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let entry = try generator.write(shard, to: directory.appendingPathComponent(shard.fileName)) { _ in }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            rates.append(Double(scenes) / seconds)
+            bytes = entry.byteSize
+        }
+        let median = rates.sorted()[rates.count / 2]
+        try printJSON([
+            "benchmark": "generate",
+            "family": spec.name,
+            "scenes_per_s": (median * 10).rounded() / 10,
+            "scenes_per_s_runs": rates.map { ($0 * 10).rounded() / 10 },
+            "views_per_s": (median * Double(spec.views)).rounded(),
+            "views_per_scene": spec.views,
+            "size": "\(spec.imageSize)x\(spec.imageSize)",
+            "spp": spec.samplesPerPixel,
+            "bytes_per_scene": Int(bytes) / scenes,
+            "threads": threads,
+            "scenes_per_run": scenes,
+            "cores_online": ProcessInfoCores.count,
+        ])
+    }
+
+    private func printJSON(_ object: [String: Any]) throws {
+        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }
 }

@@ -10,6 +10,6 @@ struct SceneGen: ParsableCommand {
             documentation). Output is deterministic: the same scene, settings and seed give the same \
             bytes whatever the thread count.
             """,
-        subcommands: [Render.self, Preview.self, Bench.self]
+        subcommands: [Render.self, Preview.self, Generate.self, Bench.self]
     )
 }
