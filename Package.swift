@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "scenegen", targets: ["scenegen"]),
         .library(name: "RayTracer", targets: ["RayTracer"]),
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +22,19 @@ let package = Package(
         ),
         .target(name: "ImageCodec", dependencies: ["CPNG"]),
         .target(name: "RayTracer"),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .executableTarget(
+            name: "gqn-train",
+            dependencies: [
+                "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "scenegen",
             dependencies: [
@@ -29,6 +44,7 @@ let package = Package(
         ),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )
