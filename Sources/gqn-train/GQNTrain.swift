@@ -5,6 +5,7 @@ struct GQNTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gqn-train",
         abstract: "Train, evaluate and benchmark a Generative Query Network on the CPU.",
-        subcommands: []
+        discussion: "Benchmarks print one JSON object per line: figures, settings and machine.",
+        subcommands: [BenchConv.self, WriteSafeTensorsFixture.self]
     )
 }

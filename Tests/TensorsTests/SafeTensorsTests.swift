@@ -57,12 +57,5 @@ extension TensorsTests {
             try mismatched.add("conv.weight", shape: [4, 3, 1, 1], initializer: .zeros)
             #expect(throws: TensorError.self) { try mismatched.load(from: path) }
         }
-
-        /// Writes a fixture for `Tools/check_safetensors.py` when `TENSORS_SAFETENSORS_FIXTURE` names a directory.
-        @Test func writesPythonFixtureWhenAsked() throws {
-            guard let directory = ProcessInfo.processInfo.environment["TENSORS_SAFETENSORS_FIXTURE"] else { return }
-            try SafeTensorsFixture.write(toDirectory: directory)
-            #expect(FileManager.default.fileExists(atPath: directory + "/fixture.safetensors"))
-        }
     }
 }
