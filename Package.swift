@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
         .library(name: "SceneFamilies", targets: ["SceneFamilies"]),
         .library(name: "ShardFormat", targets: ["ShardFormat"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +30,19 @@ let package = Package(
             name: "ShardFormat",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .executableTarget(
+            name: "gqn-train",
+            dependencies: [
+                "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "scenegen",
             dependencies: [
@@ -39,6 +54,7 @@ let package = Package(
         .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )

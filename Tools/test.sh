@@ -10,3 +10,14 @@ ensure_system_packages
 # with testability enabled.
 swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build "$@"
+
+# A safetensors file written by the Tensors module must load in Python's `safetensors`
+# with the exact values the Swift side wrote (skipped when python3 is absent).
+if command -v python3 >/dev/null 2>&1; then
+    fixture="$(mktemp -d)"
+    trap 'rm -rf "$fixture"' EXIT
+    "$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/gqn-train" write-safetensors-fixture "$fixture"
+    python3 Tools/check_safetensors.py "$fixture"
+else
+    echo "python3 not found: skipping the safetensors interoperability check" >&2
+fi
