@@ -8,26 +8,12 @@ extension CompiledScene.ShapeRecord {
     /// re-hit it.
     static let epsilon: Float = 1e-4
 
-    /// The nearest hit with `epsilon < t < tMax`, or nil.
+    /// The nearest hit with `epsilon < t < tMax`, or nil. Solids only: flat shapes go
+    /// through ``CompiledScene/FlatRecord/intersect(origin:direction:tMax:)``.
     @inline(__always)
     func intersect(origin: Vector3, direction: Vector3, tMax: Float,
                    planes: UnsafeBufferPointer<SIMD4<Float>>) -> (t: Float, normal: Vector3)? {
         let epsilon = Self.epsilon
-        if kind == .rectangle || kind == .plane {
-            // Flat shapes: the plane distance first, in world space; most rays (and almost all
-            // shadow rays in a room) are rejected by it before any bounds are checked.
-            let normal = orientation.zAxis
-            let denominator = normal.dot(direction)
-            guard denominator != 0 else { return nil }
-            let t = (center - origin).dot(normal) / denominator
-            guard t > epsilon, t < tMax else { return nil }
-            if kind == .rectangle {
-                let offset = origin + t * direction - center
-                guard abs(offset.dot(orientation.xAxis)) <= parameters.x,
-                      abs(offset.dot(orientation.yAxis)) <= parameters.y else { return nil }
-            }
-            return (t, normal)
-        }
         // Bounding-sphere cull (exact test for spheres).
         let toCenter = center - origin
         let along = toCenter.dot(direction)
@@ -50,18 +36,19 @@ extension CompiledScene.ShapeRecord {
             let half = Vector3(parameters.x, parameters.y, parameters.z)
             // Slabs a ray runs parallel to: inside them for all t, or never.
             let parallel = d .== 0
-            if any(parallel .& (pointwiseMax(o, -o) .> half)) { return nil }
+            if any(parallel .& ((o .> half) .| (o .< -half))) { return nil }
             let inverse = 1 / d
             var t1 = (-half - o) * inverse, t2 = (half - o) * inverse
             t1.replace(with: -.infinity, where: parallel)
             t2.replace(with: .infinity, where: parallel)
-            let tNear = pointwiseMin(t1, t2).max(), tFar = pointwiseMax(t1, t2).min()
+            let tNear = max(min(t1.x, t2.x), min(t1.y, t2.y), min(t1.z, t2.z))
+            let tFar = min(max(t1.x, t2.x), max(t1.y, t2.y), max(t1.z, t2.z))
             guard tNear <= tFar, tFar > epsilon else { return nil }
             let t = tNear > epsilon ? tNear : tFar
             guard t < best else { return nil }
             best = t
             let p = (o + t * d) / half
-            let a = pointwiseMax(p, -p)
+            let a = Vector3(abs(p.x), abs(p.y), abs(p.z))
             if a.x >= a.y && a.x >= a.z { normal = [p.x > 0 ? 1 : -1, 0, 0] }
             else if a.y >= a.z { normal = [0, p.y > 0 ? 1 : -1, 0] }
             else { normal = [0, 0, p.z > 0 ? 1 : -1] }
@@ -118,7 +105,8 @@ extension CompiledScene.ShapeRecord {
                                best: inout Float, normal: inout Vector3) {
         guard d.z != 0 else { return }
         let radiusSquared = radius * radius
-        for side: Float in bottomOnly ? stride(from: -1, through: -1, by: 2) : stride(from: -1, through: 1, by: 2) {
+        for cap in 0..<(bottomOnly ? 1 : 2) {
+            let side: Float = cap == 0 ? -1 : 1
             let t = (side * halfHeight - o.z) / d.z
             guard t > Self.epsilon, t < best else { continue }
             let x = o.x + t * d.x, y = o.y + t * d.y
@@ -220,5 +208,20 @@ extension CompiledScene.ShapeRecord {
             best = tExit
             normal = exitNormal
         }
+    }
+}
+
+extension CompiledScene.FlatRecord {
+    /// The hit distance with `epsilon < t < tMax`, or nil. The plane distance comes first,
+    /// in world space: most rays (and almost all shadow rays in a room) stop there.
+    @inline(__always)
+    func intersect(origin: Vector3, direction: Vector3, tMax: Float) -> Float? {
+        let denominator = normal.dot(direction)
+        guard denominator != 0 else { return nil }
+        let t = (offset - normal.dot(origin)) / denominator
+        guard t > CompiledScene.ShapeRecord.epsilon, t < tMax else { return nil }
+        let local = origin + t * direction - center
+        guard abs(local.dot(xAxis)) <= halfX, abs(local.dot(yAxis)) <= halfY else { return nil }
+        return t
     }
 }

@@ -16,6 +16,23 @@ struct CompiledScene: Sendable {
         var planeStart: Int
         var planeCount: Int
         var instanceID: UInt8
+        /// This record's index in `shapes`.
+        var index: Int
+    }
+
+    /// A plane or rectangle reduced to what its intersection test needs.
+    struct FlatRecord: Sendable {
+        var normal: Vector3
+        /// `normal . center`: the plane is `normal . p = offset`.
+        var offset: Float
+        var center: Vector3
+        var xAxis: Vector3
+        var yAxis: Vector3
+        /// Half extents along the local axes; infinite for planes.
+        var halfX: Float
+        var halfY: Float
+        /// Index into `shapes`.
+        var shape: Int
     }
 
     struct MaterialRecord: Sendable {
@@ -40,7 +57,12 @@ struct CompiledScene: Sendable {
         var radiance: Vector3
     }
 
+    /// Every shape, for materials, instance ids and texture frames.
     var shapes: [ShapeRecord] = []
+    /// The flat shapes (planes, rectangles), tested by plane distance first.
+    var flats: [FlatRecord] = []
+    /// The solid shapes, tested by bounding sphere first.
+    var solids: [ShapeRecord] = []
     var materials: [MaterialRecord] = []
     var lights: [LightRecord] = []
     /// Face planes of convex polyhedra in local space: (normal, offset) with `n . p <= offset` inside.
@@ -78,13 +100,22 @@ struct CompiledScene: Sendable {
                 break
             }
             let radius = shape.boundingRadius
+            if shape.kind == .plane || shape.kind == .rectangle {
+                let normal = shape.orientation.zAxis
+                let bounded = shape.kind == .rectangle
+                flats.append(FlatRecord(normal: normal, offset: normal.dot(shape.position), center: shape.position,
+                                        xAxis: shape.orientation.xAxis, yAxis: shape.orientation.yAxis,
+                                        halfX: bounded ? half.x : .infinity, halfY: bounded ? half.y : .infinity,
+                                        shape: shapes.count))
+            }
             shapes.append(ShapeRecord(
                 kind: shape.kind, center: shape.position, orientation: shape.orientation,
                 parameters: parameters, boundingRadiusSquared: radius * radius,
                 materialIndex: materials.count, planeStart: planeStart, planeCount: planeCount,
-                instanceID: shape.instanceID))
+                instanceID: shape.instanceID, index: shapes.count))
             materials.append(Self.compile(shape.material))
         }
+        solids = shapes.filter { $0.kind != .plane && $0.kind != .rectangle }
         for light in scene.lights {
             let radiance = light.color * light.intensity
             switch light.kind {

@@ -5,6 +5,8 @@ import Foundation
 /// tracing does no reference counting.
 struct TraceContext {
     let shapes: UnsafeBufferPointer<CompiledScene.ShapeRecord>
+    let flats: UnsafeBufferPointer<CompiledScene.FlatRecord>
+    let solids: UnsafeBufferPointer<CompiledScene.ShapeRecord>
     let planes: UnsafeBufferPointer<SIMD4<Float>>
     let materials: UnsafeBufferPointer<CompiledScene.MaterialRecord>
     let lights: UnsafeBufferPointer<CompiledScene.LightRecord>
@@ -20,12 +22,23 @@ struct TraceContext {
         var best = Float.infinity
         var bestNormal = Vector3.zero
         var bestShape = -1
-        for index in 0..<shapes.count {
-            if let hit = shapes[index].intersect(origin: origin, direction: direction, tMax: best, planes: planes) {
+        for solid in solids {
+            if let hit = solid.intersect(origin: origin, direction: direction, tMax: best, planes: planes) {
                 best = hit.t
                 bestNormal = hit.normal
-                bestShape = index
+                bestShape = solid.index
             }
+        }
+        var bestFlat = -1
+        for index in 0..<flats.count {
+            if let t = flats[index].intersect(origin: origin, direction: direction, tMax: best) {
+                best = t
+                bestFlat = index
+            }
+        }
+        if bestFlat >= 0 {
+            bestNormal = flats[bestFlat].normal
+            bestShape = flats[bestFlat].shape
         }
         return bestShape < 0 ? nil : (best, bestNormal, bestShape)
     }
@@ -33,8 +46,10 @@ struct TraceContext {
     /// Whether any surface lies on the ray strictly before `tMax`.
     @inline(__always)
     func occluded(origin: Vector3, direction: Vector3, tMax: Float) -> Bool {
-        for index in 0..<shapes.count
-        where shapes[index].intersect(origin: origin, direction: direction, tMax: tMax, planes: planes) != nil {
+        for solid in solids where solid.intersect(origin: origin, direction: direction, tMax: tMax, planes: planes) != nil {
+            return true
+        }
+        for flat in flats where flat.intersect(origin: origin, direction: direction, tMax: tMax) != nil {
             return true
         }
         return false
@@ -94,15 +109,24 @@ struct TraceContext {
                       point: Vector3) -> Vector3 {
         guard material.pattern != 0 else { return material.color }
         let local = shape.orientation.toLocal(point - shape.center) * material.inverseScale
-        let cells = local.rounded(.down)
         let flat = shape.kind == .plane || shape.kind == .rectangle
         let parity: Int
         switch material.pattern {
-        case 1: parity = Int(cells.x) + Int(cells.y) + (flat ? 0 : Int(cells.z))
-        case 2: parity = Int(cells.x)
-        default: parity = Int(cells.y)
+        case 1: parity = Self.cell(local.x) + Self.cell(local.y) + (flat ? 0 : Self.cell(local.z))
+        case 2: parity = Self.cell(local.x)
+        default: parity = Self.cell(local.y)
         }
         return parity & 1 == 0 ? material.color : material.secondColor
+    }
+}
+
+extension TraceContext {
+    /// `floor(v)` as an integer, without a libm call (coordinates here are small).
+    @inline(__always)
+    static func cell(_ v: Float) -> Int {
+        let clamped = min(max(v, -1e9), 1e9)
+        let truncated = Int(clamped)
+        return clamped < Float(truncated) ? truncated - 1 : truncated
     }
 }
 
@@ -110,11 +134,16 @@ extension CompiledScene {
     /// Runs `body` with pointer views of the compiled arrays.
     func withTraceContext<R>(_ body: (TraceContext) throws -> R) rethrows -> R {
         try shapes.withUnsafeBufferPointer { shapes in
-            try planes.withUnsafeBufferPointer { planes in
-                try materials.withUnsafeBufferPointer { materials in
-                    try lights.withUnsafeBufferPointer { lights in
-                        try body(TraceContext(shapes: shapes, planes: planes, materials: materials, lights: lights,
-                                              ambient: ambient, background: background))
+            try flats.withUnsafeBufferPointer { flats in
+                try solids.withUnsafeBufferPointer { solids in
+                    try planes.withUnsafeBufferPointer { planes in
+                        try materials.withUnsafeBufferPointer { materials in
+                            try lights.withUnsafeBufferPointer { lights in
+                                try body(TraceContext(shapes: shapes, flats: flats, solids: solids, planes: planes,
+                                                      materials: materials, lights: lights,
+                                                      ambient: ambient, background: background))
+                            }
+                        }
                     }
                 }
             }
