@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
     ],
     swiftLanguageModes: [.v6]
 )

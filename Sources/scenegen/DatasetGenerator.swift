@@ -17,6 +17,7 @@ struct DatasetGenerator: Sendable {
     /// only when complete.
     /// - Parameter progress: called with the number of scenes finished after each batch.
     func write(_ shard: GenerationPlan.Shard, to url: URL, progress: (Int) -> Void) throws -> ShardEntry {
+        Self.removeAbandonedTemporaries(of: url)
         let writer = try ShardWriter(url: url, schema: schema)
         let batchSize = max(threads * 4, 1)
         var start = shard.scenes.lowerBound
@@ -54,6 +55,19 @@ struct DatasetGenerator: Sendable {
             group.wait()
         }
         return try results.values()
+    }
+
+    /// Deletes temporary files an interrupted run left for this shard
+    /// (`.NAME.partial-PID-RANDOM`), unless the process that owns one is still alive.
+    static func removeAbandonedTemporaries(of url: URL) {
+        let directory = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent).partial-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(prefix) {
+            let owner = name.dropFirst(prefix.count).split(separator: "-").first.flatMap { Int32($0) }
+            if let owner, owner != getpid(), kill(owner, 0) == 0 { continue }
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
     }
 
     /// Checks a shard that an earlier run wrote: structure, every CRC, scene indices,
