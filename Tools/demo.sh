@@ -8,6 +8,7 @@ ensure_system_packages
 
 echo "==> Building (release)"
 swift build -c release --product scenegen
+swift build -c release --product shardtool
 bin="$(swift build -c release --show-bin-path)"
 
 mkdir -p out
@@ -21,6 +22,13 @@ done
 echo "==> Render benchmark (64 x 64, 4 spp, shadows)"
 "$bin/scenegen" bench --images 1000 --runs 3
 
+echo "==> Generating a small rooms_ring_camera dataset (300 scenes, 10 views, 64 x 64)"
+"$bin/scenegen" generate --family rooms_ring_camera --scenes 300 --shard-size 100 --out out/rooms_ring_camera --masks
+"$bin/shardtool" verify out/rooms_ring_camera
+"$bin/shardtool" info out/rooms_ring_camera
+"$bin/shardtool" grid out/rooms_ring_camera --records 0..8 --out out/rooms_ring_camera_grid.png
+"$bin/scenegen" preview --family shepard_metzler --scenes 4 --out out/shepard_metzler_preview.png
+
 echo
-echo "Images, depth maps (16-bit, millimetres) and instance masks are in $(pwd)/out/"
-ls -1 out/*.png | sed 's/^/  /'
+echo "Images, depth maps (16-bit, millimetres) and instance masks: $(pwd)/out/*.png"
+echo "Dataset: $(pwd)/out/rooms_ring_camera (contact sheet: out/rooms_ring_camera_grid.png)"
