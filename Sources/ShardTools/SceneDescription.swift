@@ -98,8 +98,10 @@ public struct SceneDescription: Codable, Equatable, Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// Three decimals; negative zero (and anything that rounds to zero) prints as `0.000`.
     static func format(_ value: Float) -> String {
-        String(format: "%.3f", Double(value))
+        let text = String(format: "%.3f", Double(value))
+        return text == "-0.000" ? "0.000" : text
     }
 
     static func format(_ value: SIMD3<Float>) -> String {
