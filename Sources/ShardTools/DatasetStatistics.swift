@@ -17,12 +17,17 @@ public struct DatasetStatistics: Codable, Equatable, Sendable {
         }
     }
 
-    /// Ranges of the GQN pose components over all views; nil before the first view.
+    /// Ranges of the GQN pose components over all views.
     public struct PoseRanges: Codable, Equatable, Sendable {
+        /// Camera x.
         public var x: Extent
+        /// Camera y.
         public var y: Extent
+        /// Camera height z.
         public var z: Extent
+        /// Yaw, radians.
         public var yaw: Extent
+        /// Pitch, radians.
         public var pitch: Extent
 
         init(_ pose: CameraPose) {
@@ -68,7 +73,7 @@ public struct DatasetStatistics: Codable, Equatable, Sendable {
     public var floorTextures: [String: Int] = [:]
     /// Lights per kind.
     public var lightKinds: [String: Int] = [:]
-    /// Pose extents over all views.
+    /// Pose extents over all views; nil before the first view.
     public var poseRanges: PoseRanges?
 
     /// Empty statistics.

@@ -17,17 +17,13 @@ struct Cat: ParsableCommand {
 
     @OptionGroup var input: InputArgument
 
-    @Option(help: "In a dataset, the global scene index (with --shard, the position in that shard); in a shard file, the record position.")
-    var record: UInt64
-
-    @Option(help: "A shard file name from the manifest: read --record from that shard (datasets only).")
-    var shard: String?
+    @OptionGroup var selection: RecordSelection
 
     @Flag(help: "Print JSON (the same as the scene.json that export writes).")
     var json = false
 
     func run() throws {
-        let description = SceneDescription(try DatasetInput.open(path: input.path).record(record, shard: shard))
+        let description = SceneDescription(try DatasetInput.open(path: input.path).record(selection.record, shard: selection.shard))
         if json {
             try printJSON(description.json())
         } else {

@@ -17,18 +17,14 @@ struct Export: ParsableCommand {
 
     @OptionGroup var input: InputArgument
 
-    @Option(help: "In a dataset, the global scene index (with --shard, the position in that shard); in a shard file, the record position.")
-    var record: UInt64
-
-    @Option(help: "A shard file name from the manifest: read --record from that shard (datasets only).")
-    var shard: String?
+    @OptionGroup var selection: RecordSelection
 
     @Option(help: "The directory to write into (created when missing).")
     var out: String
 
     func run() throws {
         let dataset = try DatasetInput.open(path: input.path)
-        let located = try dataset.record(record, shard: shard)
+        let located = try dataset.record(selection.record, shard: selection.shard)
         let files = try RecordImages.export(located, schema: dataset.schema, to: URL(fileURLWithPath: out))
         print("Wrote \(files.count) files for scene \(located.record.sceneIndex) -> \(out)")
     }

@@ -4,11 +4,16 @@ import ShardFormat
 import Testing
 @testable import ShardTools
 
-/// The file offset of record `index`'s framing, read from the shard's trailer and index.
-func recordOffset(_ index: Int, in url: URL) throws -> Int {
-    let bytes = [UInt8](try Data(contentsOf: url))
+/// Flips one bit of the byte `payloadByte` bytes into record `record`'s payload and returns
+/// the record's file offset (read from the shard's trailer and index).
+@discardableResult
+func flipPayloadByte(_ payloadByte: Int, ofRecord record: Int, in url: URL) throws -> Int {
+    var bytes = [UInt8](try Data(contentsOf: url))
     func u64(_ at: Int) -> Int { Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }) }
-    return u64(u64(bytes.count - 32) + 8 * index)
+    let offset = u64(u64(bytes.count - 32) + 8 * record)
+    bytes[offset + 12 + payloadByte] ^= 0x40
+    try Data(bytes).write(to: url)
+    return offset
 }
 
 @Suite("info")
@@ -80,10 +85,7 @@ struct VerifyTests {
     func flippedByte() throws {
         let (directory, _) = try TestData.twoShardDataset()
         let url = directory.appendingPathComponent("test-00000-of-00001.gqnshard")
-        let offset = try recordOffset(1, in: url)
-        var bytes = [UInt8](try Data(contentsOf: url))
-        bytes[offset + 12 + 30] ^= 0x40  // inside record 1's payload
-        try Data(bytes).write(to: url)
+        let offset = try flipPayloadByte(30, ofRecord: 1, in: url)  // inside view 0's pose
 
         let report = DatasetVerifier.verify(try DatasetInput.open(path: directory.path))
         #expect(!report.isSound)
@@ -262,10 +264,7 @@ struct StatsTests {
     func corrupt() throws {
         let (directory, _) = try TestData.twoShardDataset()
         let url = directory.appendingPathComponent("train-00000-of-00001.gqnshard")
-        let offset = try recordOffset(2, in: url)
-        var bytes = [UInt8](try Data(contentsOf: url))
-        bytes[offset + 20] ^= 1
-        try Data(bytes).write(to: url)
+        let offset = try flipPayloadByte(8, ofRecord: 2, in: url)  // the scene seed
         let error = try #require(throws: ShardFormatError.self) { try DatasetStatistics(DatasetInput.open(path: directory.path)) }
         #expect(error.description.contains("train-00000-of-00001.gqnshard: record 2, byte offset \(offset)"))
     }
