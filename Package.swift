@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "scenegen", targets: ["scenegen"]),
+        .executable(name: "shardtool", targets: ["shardtool"]),
         .library(name: "RayTracer", targets: ["RayTracer"]),
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
         .library(name: "SceneFamilies", targets: ["SceneFamilies"]),
@@ -50,12 +51,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "ShardTools", dependencies: ["ShardFormat", "ImageCodec"]),
+        .executableTarget(
+            name: "shardtool",
+            dependencies: [
+                "ShardTools", "ShardFormat", "ImageCodec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
+        .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec"]),
     ],
     swiftLanguageModes: [.v6]
 )
