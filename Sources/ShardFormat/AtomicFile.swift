@@ -3,7 +3,10 @@ import Foundation
 /// Publishing files atomically: write under a temporary name in the destination's
 /// directory, fsync, then link or rename it to the final name and fsync the directory.
 /// A crash at any point leaves either no file under the final name or the complete one.
-enum AtomicFile {
+///
+/// The command-line tools write every output file (images, JSON, manifests) through
+/// ``save(_:to:replacing:)``.
+public enum AtomicFile {
     /// Creates a new, empty temporary file beside `destination` (a hidden name ending in
     /// `.partial-<pid>-<random>`), refusing to reuse an existing name.
     /// - Returns: The open descriptor and the temporary file's path.
@@ -79,8 +82,18 @@ enum AtomicFile {
         try syncDirectory(of: destination)
     }
 
-    /// Writes `bytes` to `destination` atomically.
-    static func writeFile(_ bytes: [UInt8], to destination: URL, replacing: Bool) throws(ShardFormatError) {
+    /// Writes `bytes` to `destination` atomically, creating its directory when missing.
+    /// - Parameter replacing: whether an existing file may be replaced (whole or not at all).
+    /// - Throws: `.alreadyExists` when it may not, `.io` naming the path otherwise.
+    public static func save(_ bytes: [UInt8], to destination: URL, replacing: Bool = true) throws(ShardFormatError) {
+        let directory = destination.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: directory.path) {
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .io(path: directory.path, operation: "create directory", reason: error.localizedDescription)
+            }
+        }
         if !replacing, FileManager.default.fileExists(atPath: destination.path) {
             throw .alreadyExists(path: destination.path)
         }

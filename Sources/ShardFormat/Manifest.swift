@@ -86,7 +86,7 @@ public struct Manifest: Codable, Hashable, Sendable {
         } catch {
             throw .invalidManifest(path: url.path, reason: "cannot encode: \(error)")
         }
-        try AtomicFile.writeFile([UInt8](data), to: url, replacing: replacingExisting)
+        try AtomicFile.save([UInt8](data), to: url, replacing: replacingExisting)
     }
 
     /// Reads a manifest and checks its format version and every shard path.

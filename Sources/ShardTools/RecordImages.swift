@@ -59,7 +59,7 @@ public enum RecordImages {
         }
         files.append((directory.appendingPathComponent("scene.json"), [UInt8](try SceneDescription(located).json())))
         for (url, bytes) in files {
-            try OutputFile.write(bytes, to: url)
+            try AtomicFile.save(bytes, to: url)
         }
         return files.map(\.0)
     }

@@ -18,8 +18,6 @@ public enum ShardToolError: Error, Equatable, Sendable, CustomStringConvertible 
     case badImage(path: String, record: Int, view: Int, reason: String)
     /// A record holds another scene than the manifest says it should.
     case sceneIndexMismatch(path: String, record: Int, expected: UInt64, found: UInt64)
-    /// An output file could not be written.
-    case cannotWrite(path: String, reason: String)
     /// `merge` found no partial manifests to merge.
     case noPartialManifests(directory: String)
     /// `merge` would replace a `manifest.json` that differs from the merged one.
@@ -43,8 +41,6 @@ public enum ShardToolError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(path): record \(record), view \(view): cannot decode image: \(reason)"
         case .sceneIndexMismatch(let path, let record, let expected, let found):
             return "\(path): record \(record): sceneIndex: expected \(expected) (manifest), found \(found)"
-        case .cannotWrite(let path, let reason):
-            return "\(path): cannot write: \(reason)"
         case .noPartialManifests(let directory):
             return "\(directory): expected partial manifests (manifest.worker-*-of-*.json), found none"
         case .differentManifestExists(let path):

@@ -96,6 +96,6 @@ struct GenerationPlan: Codable, Equatable {
         guard shardFiles.isEmpty else {
             throw ValidationError("\(directory.path) already holds \(shardFiles.count) dataset files but no \(Self.fileName): refusing to mix datasets; use another --out")
         }
-        try writeFile(Array(bytes), to: url.path)
+        try AtomicFile.save(Array(bytes), to: url)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import ImageCodec
 import RayTracer
 import SceneFamilies
+import ShardFormat
 
 struct Preview: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,7 +55,7 @@ struct Preview: ParsableCommand {
                 return Bitmap(width: image.width, height: image.height, channels: 3, samples: image.rgb)
             })
         }
-        try writeFile(PNGCodec.encode(ContactSheet.compose(rows)), to: out)
+        try AtomicFile.save(PNGCodec.encode(ContactSheet.compose(rows)), to: URL(fileURLWithPath: out))
         print("Wrote \(scenes) scenes x \(spec.views) views of \(spec.name) -> \(out)")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ImageCodec
 import RayTracer
+import ShardFormat
 
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,28 +38,14 @@ struct Render: ParsableCommand {
         let start = Date()
         let view = Renderer(scene: scene).render(settings: settings)
         let elapsed = Date().timeIntervalSince(start)
-        try writeFile(PNGCodec.encode(Bitmap(width: view.width, height: view.height, channels: 3, samples: view.rgb)),
-                      to: out)
+        try AtomicFile.save(PNGCodec.encode(Bitmap(width: view.width, height: view.height, channels: 3, samples: view.rgb)), to: URL(fileURLWithPath: out))
         if let depth, let values = view.depthMillimetres {
-            try writeFile(PNGCodec.encode(Bitmap(width: view.width, height: view.height, channels: 1, samples: values)),
-                          to: depth)
+            try AtomicFile.save(PNGCodec.encode(Bitmap(width: view.width, height: view.height, channels: 1, samples: values)), to: URL(fileURLWithPath: depth))
         }
         if let mask, let values = view.instanceMask {
-            try writeFile(PNGCodec.encode(Bitmap(width: view.width, height: view.height, channels: 1, samples: values)),
-                          to: mask)
+            try AtomicFile.save(PNGCodec.encode(Bitmap(width: view.width, height: view.height, channels: 1, samples: values)), to: URL(fileURLWithPath: mask))
         }
         print("Rendered \(view.width)x\(view.height) at \(settings.samplesPerPixel) spp in "
               + String(format: "%.3f s", elapsed) + " -> \(out)")
-    }
-}
-
-/// Writes a file atomically (a temporary name, then a rename), creating parent directories.
-func writeFile(_ bytes: [UInt8], to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    do {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: url, options: .atomic)
-    } catch {
-        throw ValidationError("cannot write \(path): \(error.localizedDescription)")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageCodec
+import ShardFormat
 import ShardTools
 
 struct Grid: ParsableCommand {
@@ -37,7 +38,7 @@ struct Grid: ParsableCommand {
         let dataset = try DatasetInput.open(path: input.path)
         let range = try records?.range ?? defaultRange(dataset)
         let sheet = try RecordImages.contactSheet(dataset, records: range, views: views)
-        try OutputFile.write(PNGCodec.encode(sheet), to: URL(fileURLWithPath: out))
+        try AtomicFile.save(PNGCodec.encode(sheet), to: URL(fileURLWithPath: out))
         print("Wrote \(range.count) scenes (records \(RecordRange(range))) as a \(sheet.width)x\(sheet.height) sheet -> \(out)")
     }
 

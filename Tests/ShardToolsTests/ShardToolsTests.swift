@@ -211,7 +211,7 @@ struct GridTests {
         #expect(oneView.width == TestData.width + 4 && oneView.height == 2 * TestData.height + 6)
 
         let out = try TestData.scratchDirectory().appendingPathComponent("grid.png")
-        try OutputFile.write(PNGCodec.encode(sheet), to: out)
+        try AtomicFile.save(PNGCodec.encode(sheet), to: out)
         #expect(try PNGCodec.decodeRGB8([UInt8](Data(contentsOf: out))) == sheet)
     }
 
