@@ -35,12 +35,14 @@ public struct Renderer: Sendable {
         var depth = view.depthMillimetres ?? []
         var mask = view.instanceMask ?? []
         let frame = PixelFrame(camera: camera)
+        let footprints = compiled.solids.prefix(64).map { frame.footprint(of: $0) }
         view.rgb.withUnsafeMutableBufferPointer { rgb in
             depth.withUnsafeMutableBufferPointer { depth in
                 mask.withUnsafeMutableBufferPointer { mask in
                     SRGBEncoder.table.withUnsafeBufferPointer { table in
                         compiled.withTraceContext { context in
-                            let targets = BandTargets(context: context, srgb: table, rgb: rgb, depth: depth, mask: mask)
+                            let targets = BandTargets(context: context, srgb: table, rgb: rgb, depth: depth, mask: mask,
+                                                      footprints: footprints)
                             let bands = settings.threads == 1 ? 1 : min(height, settings.threads * 4)
                             let renderBand = { @Sendable (band: Int) in
                                 let rows = (band * height / bands)..<((band + 1) * height / bands)
@@ -70,15 +72,29 @@ public struct Renderer: Sendable {
         let tableScale = Float(SRGBEncoder.tableSize - 1)
         let width = frame.width
         for y in rows {
+            // Solids whose projected bounds miss this row or pixel are not tested by its camera rays.
+            var rowCandidates: UInt64 = 0
+            for (index, footprint) in targets.footprints.enumerated() where footprint.rows.contains(y) {
+                rowCandidates |= 1 << UInt64(index)
+            }
             for x in 0..<width {
                 let pixel = y * width + x
+                var candidates = rowCandidates
+                var remaining = rowCandidates
+                while remaining != 0 {
+                    let index = remaining.trailingZeroBitCount
+                    remaining &= remaining - 1
+                    if !targets.footprints[index].columns.contains(x) { candidates &= ~(1 << UInt64(index)) }
+                }
+                if targets.footprints.count < 64 { candidates |= ~((1 << UInt64(targets.footprints.count)) - 1) }
                 var rng = PCG32(seed: mixSeed(settings.seed, UInt64(pixel)), stream: UInt64(pixel))
                 var sum = Vector3.zero
                 for sy in 0..<side {
                     for sx in 0..<side {
                         let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
                         let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
-                        sum += context.radiance(origin: frame.origin, direction: frame.direction(u: u, v: v), rng: &rng)
+                        sum += context.radiance(origin: frame.origin, direction: frame.direction(u: u, v: v),
+                                                candidates: candidates, rng: &rng)
                     }
                 }
                 let linear = sum * (sampleWeight * tableScale)
@@ -88,7 +104,7 @@ public struct Renderer: Sendable {
                 }
                 if settings.depth || settings.instanceMask {
                     let direction = frame.direction(u: Float(x) + 0.5, v: Float(y) + 0.5)
-                    let hit = context.closestHit(origin: frame.origin, direction: direction)
+                    let hit = context.closestHit(origin: frame.origin, direction: direction, candidates: candidates)
                     if settings.depth, let hit {
                         let millimetres = (hit.t * direction.dot(frame.forward) * 1000).rounded()
                         depth[pixel] = UInt16(min(max(millimetres, 1), 65_535))
@@ -110,6 +126,8 @@ private struct BandTargets: @unchecked Sendable {
     let rgb: UnsafeMutableBufferPointer<UInt8>
     let depth: UnsafeMutableBufferPointer<UInt16>
     let mask: UnsafeMutableBufferPointer<UInt8>
+    /// Per solid (the first 64), the pixel rectangle its bounding sphere can cover.
+    let footprints: [PixelFrame.Footprint]
 }
 
 /// A camera reduced to what primary-ray generation needs.
@@ -131,6 +149,35 @@ struct PixelFrame: Sendable {
         inverseFocal = SIMD2(1 / intrinsics.fx, 1 / intrinsics.fy)
         principalPoint = SIMD2(intrinsics.cx, intrinsics.cy)
         width = camera.width
+    }
+
+    /// The pixels whose rays may meet a shape: a conservative rectangle around the
+    /// projection of the cube that bounds its bounding sphere.
+    struct Footprint: Sendable {
+        var columns: ClosedRange<Int>
+        var rows: ClosedRange<Int>
+    }
+
+    /// A solid's footprint; the whole image when the camera is inside or beside its bounds.
+    func footprint(of shape: CompiledScene.ShapeRecord) -> Footprint {
+        let everything = Footprint(columns: Int.min...Int.max, rows: Int.min...Int.max)
+        let radius = shape.boundingRadiusSquared.squareRoot()
+        var low = SIMD2<Float>(repeating: .infinity), high = SIMD2<Float>(repeating: -.infinity)
+        for corner in 0..<8 {
+            let offset = Vector3(corner & 1 == 0 ? -radius : radius, corner & 2 == 0 ? -radius : radius,
+                                 corner & 4 == 0 ? -radius : radius)
+            let relative = shape.center + offset - origin
+            let depth = relative.dot(forward)
+            guard depth > 1e-3 else { return everything }
+            let pixel = SIMD2(relative.dot(right), relative.dot(down)) / depth / inverseFocal + principalPoint
+            low = pointwiseMin(low, pixel)
+            high = pointwiseMax(high, pixel)
+        }
+        guard low.x.isFinite, low.y.isFinite, high.x.isFinite, high.y.isFinite,
+              abs(low.x) < 1e6, abs(low.y) < 1e6, abs(high.x) < 1e6, abs(high.y) < 1e6 else { return everything }
+        // One pixel of slack on each side for jittered samples and rounding.
+        return Footprint(columns: Int(low.x.rounded(.down)) - 1...Int(high.x.rounded(.up)) + 1,
+                         rows: Int(low.y.rounded(.down)) - 1...Int(high.y.rounded(.up)) + 1)
     }
 
     /// The unit direction through continuous pixel coordinates `(u, v)`.

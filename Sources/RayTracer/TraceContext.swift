@@ -17,12 +17,15 @@ struct TraceContext {
     static let shadowBias: Float = 1e-3
 
     /// The nearest surface along a ray: distance, world normal and shape index.
+    /// - Parameter candidates: bit `i` clear means solid `i` cannot be on this ray (camera
+    ///   rays outside its projected bounds); solids from the 64th on are always tested.
     @inline(__always)
-    func closestHit(origin: Vector3, direction: Vector3) -> (t: Float, normal: Vector3, shape: Int)? {
+    func closestHit(origin: Vector3, direction: Vector3,
+                    candidates: UInt64 = .max) -> (t: Float, normal: Vector3, shape: Int)? {
         var best = Float.infinity
         var bestNormal = Vector3.zero
         var bestShape = -1
-        for solid in solids {
+        for (index, solid) in solids.enumerated() where index >= 64 || candidates & (1 << UInt64(index)) != 0 {
             if let hit = solid.intersect(origin: origin, direction: direction, tMax: best, planes: planes) {
                 best = hit.t
                 bestNormal = hit.normal
@@ -56,10 +59,12 @@ struct TraceContext {
     }
 
     /// Linear radiance arriving along a camera ray: direct lighting with shadow rays,
-    /// Lambertian plus Blinn-Phong, plus ambient.
+    /// Lambertian plus Blinn-Phong, plus ambient. `candidates` as for ``closestHit(origin:direction:candidates:)``.
     @inline(__always)
-    func radiance(origin: Vector3, direction: Vector3, rng: inout PCG32) -> Vector3 {
-        guard let hit = closestHit(origin: origin, direction: direction) else { return background }
+    func radiance(origin: Vector3, direction: Vector3, candidates: UInt64 = .max, rng: inout PCG32) -> Vector3 {
+        guard let hit = closestHit(origin: origin, direction: direction, candidates: candidates) else {
+            return background
+        }
         let shape = shapes[hit.shape]
         let material = materials[shape.materialIndex]
         let point = origin + hit.t * direction

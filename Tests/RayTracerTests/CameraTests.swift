@@ -87,3 +87,34 @@ struct CameraTests {
         #expect(abs(Float(covered) - area) / area < 0.01, "covered \(covered) px, expected \(area)")
     }
 }
+
+@Suite("Camera-ray culling")
+struct FootprintTests {
+    @Test("culling solids by their projected bounds changes no pixel of the mask")
+    func culledEqualsBruteForce() throws {
+        // Objects in front, beside and behind the camera, one straddling the image edge.
+        let camera = Camera(position: [0, 0, 1], yaw: 0, pitch: 0, width: 40, height: 30)
+        let material = Material(color: [1, 1, 1])
+        let shapes = [
+            Shape(kind: .box, position: [4, 1.9, 1], size: [1, 1, 1], material: material, instanceID: 1),
+            Shape(kind: .icosahedron, position: [3, -0.5, 0.6], size: [0.8, 0.8, 0.8], material: material, instanceID: 2),
+            Shape(kind: .sphere, position: [0.8, 0.3, 1.1], size: [0.5, 0.5, 0.5], material: material, instanceID: 3),
+            Shape(kind: .cone, position: [-3, 0, 1], size: [1, 1, 1], material: material, instanceID: 4),
+            .plane(point: .zero, normal: [0, 0, 1], material: material),
+        ]
+        let scene = Scene(camera: camera, shapes: shapes, lights: [])
+        let view = Renderer(scene: scene).render(settings: RenderSettings(samplesPerSide: 1, instanceMask: true))
+        let mask = try #require(view.instanceMask)
+        let frame = PixelFrame(camera: camera)
+        let expected: [UInt8] = CompiledScene(scene: scene).withTraceContext { context in
+            (0..<(camera.width * camera.height)).map { pixel in
+                let direction = frame.direction(u: Float(pixel % camera.width) + 0.5, v: Float(pixel / camera.width) + 0.5)
+                return context.closestHit(origin: camera.position, direction: direction).map {
+                    context.shapes[$0.shape].instanceID
+                } ?? 0
+            }
+        }
+        #expect(mask == expected)
+        #expect(Set(mask).isSuperset(of: [1, 2, 3]), "the test sees the objects it means to")
+    }
+}
