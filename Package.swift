@@ -24,7 +24,8 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
-        .target(name: "ImageCodec", dependencies: ["CPNG"]),
+        .target(name: "CPNGEncoder", dependencies: ["CPNG"]),
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGEncoder"]),
         .target(name: "RayTracer"),
         .target(name: "SceneFamilies", dependencies: ["RayTracer"]),
         .target(

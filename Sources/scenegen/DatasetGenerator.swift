@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import SceneFamilies
 import ShardFormat
@@ -12,49 +11,22 @@ struct DatasetGenerator: Sendable {
     let builder: SceneRecordBuilder
     let threads: Int
 
-    /// Renders the shard's scenes (a batch of scenes across the threads at a time, one
-    /// scene per thread) and writes them in order. The file appears under its final name
-    /// only when complete.
-    /// - Parameter progress: called with the number of scenes finished after each batch.
+    /// Renders the shard's scenes on the worker threads (one scene per thread at a time)
+    /// and appends them in index order as they complete. The file appears under its final
+    /// name only when complete.
+    /// - Parameter progress: called with the number of scenes finished (1 at a time).
     func write(_ shard: GenerationPlan.Shard, to url: URL, progress: (Int) -> Void) throws -> ShardEntry {
         Self.removeAbandonedTemporaries(of: url)
         let writer = try ShardWriter(url: url, schema: schema)
-        let batchSize = max(threads * 4, 1)
-        var start = shard.scenes.lowerBound
-        while start < shard.scenes.upperBound {
-            let batch = start..<min(start + batchSize, shard.scenes.upperBound)
-            for record in try render(batch) {
+        let (family, seed, builder, first) = (family, seed, builder, shard.scenes.lowerBound)
+        try OrderedPipeline<SceneRecord>.run(
+            count: shard.scenes.count, threads: threads, window: threads * 4,
+            produce: { offset in try builder.record(for: family.sample(index: first + offset, seed: seed)) },
+            consume: { record in
                 try writer.append(record)
-            }
-            progress(batch.count)
-            start = batch.upperBound
-        }
-        return ShardEntry(summary: try writer.finish(), split: shard.split, firstSceneIndex: UInt64(shard.scenes.lowerBound))
-    }
-
-    /// Renders scenes in parallel; results come back in index order.
-    func render(_ scenes: Range<Int>) throws -> [SceneRecord] {
-        let results = ResultSlots(count: scenes.count)
-        let work = { @Sendable (offset: Int) in
-            let sampled = family.sample(index: scenes.lowerBound + offset, seed: seed)
-            results.store(Result { try builder.record(for: sampled) }, at: offset)
-        }
-        if threads == 1 {
-            for offset in 0..<scenes.count { work(offset) }
-        } else {
-            let group = DispatchGroup()
-            let queue = DispatchQueue(label: "scenegen.render", attributes: .concurrent)
-            let limiter = DispatchSemaphore(value: threads)
-            for offset in 0..<scenes.count {
-                limiter.wait()
-                queue.async(group: group) {
-                    work(offset)
-                    limiter.signal()
-                }
-            }
-            group.wait()
-        }
-        return try results.values()
+                progress(1)
+            })
+        return ShardEntry(summary: try writer.finish(), split: shard.split, firstSceneIndex: UInt64(first))
     }
 
     /// Deletes temporary files an interrupted run left for this shard
@@ -89,27 +61,5 @@ struct DatasetGenerator: Sendable {
         let (size, sha256) = try FileDigest.sizeAndSHA256(of: url)
         return ShardEntry(file: shard.fileName, split: shard.split, firstSceneIndex: UInt64(shard.scenes.lowerBound),
                           recordCount: reader.count, byteSize: size, sha256: sha256)
-    }
-}
-
-/// Slots that parallel workers fill, each its own: no two workers touch the same slot.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [Result<SceneRecord, Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ result: Result<SceneRecord, Error>, at index: Int) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    /// The records in order, or the first error.
-    func values() throws -> [SceneRecord] {
-        try slots.map { slot in
-            guard let slot else { throw ValidationError("internal error: a scene was not rendered") }
-            return try slot.get()
-        }
     }
 }
