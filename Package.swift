@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
         .library(name: "SceneFamilies", targets: ["SceneFamilies"]),
         .library(name: "ShardFormat", targets: ["ShardFormat"]),
+        .library(name: "DataLoader", targets: ["DataLoader"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
@@ -29,6 +30,12 @@ let package = Package(
         .target(
             name: "ShardFormat",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "DataLoader", dependencies: ["ShardFormat", "ImageCodec"]),
+        // Temporary: `shardtool bench --loader` replaces it once shardtool is merged.
+        .executableTarget(
+            name: "loader-bench",
+            dependencies: ["DataLoader", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .systemLibrary(
             name: "CBLAS",
@@ -54,6 +61,7 @@ let package = Package(
         .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
+        .testTarget(name: "DataLoaderTests", dependencies: ["DataLoader", "ShardFormat", "ImageCodec"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
     ],
