@@ -8,7 +8,7 @@
 /// - ``queryViewpoint``: `[batchSize, 7]`
 ///
 /// A viewpoint is `[x, y, z, cos yaw, sin yaw, cos pitch, sin pitch]`.
-public struct GQNBatch: Sendable {
+public struct GQNBatch: Sendable, Equatable {
     /// Scenes in the batch, `B` (smaller than the configured size for an epoch's last batch,
     /// or when corrupt records were skipped).
     public var batchSize: Int
