@@ -65,15 +65,15 @@ public enum LoaderBenchmark {
         directory: URL, split: String? = nil, threads: Int, batchSize: Int = 36, contextCount: Int? = nil,
         runs: Int = 5, maximumScenes: Int? = nil
     ) throws(DataLoaderError) -> Result {
-        let splitName: String
-        if let split { splitName = split } else { splitName = try firstSplit(in: directory) }
+        let manifest = try loadManifest(in: directory)
+        guard let splitName = split ?? manifest.splits.first?.name else {
+            throw .manifest(path: directory.appendingPathComponent(Manifest.fileName).path,
+                            reason: "splits: expected at least one, found none")
+        }
+        let schema = manifest.schema
         var configuration = LoaderConfiguration(directory: directory, split: splitName, batchSize: batchSize)
         configuration.decodeThreads = threads
         configuration.prefetchBatches = max(4, 2 * threads)
-        let probe = try GQNLoader(configuration: LoaderConfiguration(
-            directory: directory, split: splitName, batchSize: 1, context: .fixed(1), prefetchBatches: 1, decodeThreads: 1))
-        let schema = probe.schema
-        probe.stop()
         let k = contextCount ?? (schema.viewsPerScene - 1)
         configuration.context = .fixed(k)
         var rates: [Double] = []
@@ -107,17 +107,12 @@ public enum LoaderBenchmark {
             scenesPerRun: scenes, viewsPerRun: views, runs: runs, coresOnline: ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    private static func firstSplit(in directory: URL) throws(DataLoaderError) -> String {
+    private static func loadManifest(in directory: URL) throws(DataLoaderError) -> Manifest {
         let url = directory.appendingPathComponent(Manifest.fileName)
-        let manifest: Manifest
         do {
-            manifest = try Manifest.load(from: url)
+            return try Manifest.load(from: url)
         } catch {
             throw .manifest(path: url.path, reason: error.description)
         }
-        guard let name = manifest.splits.first?.name else {
-            throw .manifest(path: url.path, reason: "splits: expected at least one, found none")
-        }
-        return name
     }
 }
