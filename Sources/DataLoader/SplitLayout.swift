@@ -36,6 +36,10 @@ struct SplitLayout: Sendable {
             throw .unknownSplit(name: split, available: manifest.splits.map(\.name))
         }
         var shards: [Shard] = []
+        guard manifest.shards.count <= Int(Int32.max) else {
+            throw .datasetMismatch(path: manifestURL.path, field: "shards", expected: "at most \(Int32.max)",
+                                   found: "\(manifest.shards.count)")
+        }
         for entry in manifest.shards where entry.split == split {
             do {
                 shards.append(Shard(entry: entry, url: try manifest.shardURL(for: entry, in: directory)))
@@ -47,7 +51,11 @@ struct SplitLayout: Sendable {
         // Exactly once: contiguous from the split's first scene to its end, no gaps, no overlaps.
         var expected = splitEntry.firstSceneIndex
         for shard in shards {
-            guard shard.entry.firstSceneIndex == expected, shard.entry.recordCount >= 0 else {
+            guard (0...Int(Int32.max)).contains(shard.entry.recordCount) else {
+                throw .datasetMismatch(path: manifestURL.path, field: "shards[\(shard.entry.file)].recordCount",
+                                       expected: "0...\(Int32.max)", found: "\(shard.entry.recordCount)")
+            }
+            guard shard.entry.firstSceneIndex == expected else {
                 throw .datasetMismatch(
                     path: manifestURL.path, field: "shards[\(shard.entry.file)].firstSceneIndex",
                     expected: "\(expected) (the shards of split \(split) tile its scenes)",
