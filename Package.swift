@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
         .library(name: "SceneFamilies", targets: ["SceneFamilies"]),
         .library(name: "ShardFormat", targets: ["ShardFormat"]),
+        .library(name: "DataLoader", targets: ["DataLoader"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
@@ -22,7 +23,7 @@ let package = Package(
         .systemLibrary(
             name: "CPNG",
             pkgConfig: "libpng",
-            providers: [.apt(["libpng-dev"])]
+            providers: [.apt(["libpng-dev", "zlib1g-dev"])]
         ),
         .target(name: "CPNGEncoder", dependencies: ["CPNG"]),
         .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGEncoder"]),
@@ -32,6 +33,8 @@ let package = Package(
             name: "ShardFormat",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "DataLoader", dependencies: ["ShardFormat", "ImageCodec"]),
+        // Temporary: `shardtool bench --loader` replaces it once shardtool is merged.
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
@@ -56,14 +59,15 @@ let package = Package(
         .executableTarget(
             name: "shardtool",
             dependencies: [
-                "ShardTools", "ShardFormat", "ImageCodec",
+                "ShardTools", "ShardFormat", "ImageCodec", "DataLoader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "CPNG"]),
         .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
+        .testTarget(name: "DataLoaderTests", dependencies: ["DataLoader", "ShardFormat", "ImageCodec"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
         .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec"]),

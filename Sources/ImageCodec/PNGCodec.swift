@@ -135,6 +135,18 @@ public enum PNGCodec {
     ///   from the expected one.
     public static func decodeRGB8(_ data: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
                                   expectedWidth: Int, expectedHeight: Int) throws {
+        // Most of our files take the whole-image path; anything else, or any problem, goes
+        // through libpng, which decodes it or says what is wrong.
+        if destination.count >= expectedWidth * expectedHeight * 3,
+           PNGWholeImageDecoder.decodeRGB8(data, into: destination, width: expectedWidth, height: expectedHeight) {
+            return
+        }
+        try decodeRGB8UsingLibPNG(data, into: destination, expectedWidth: expectedWidth, expectedHeight: expectedHeight)
+    }
+
+    /// ``decodeRGB8(_:into:expectedWidth:expectedHeight:)`` through libpng only.
+    static func decodeRGB8UsingLibPNG(_ data: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+                                      expectedWidth: Int, expectedHeight: Int) throws {
         try readHeader(data, format: UInt32(PNG_FORMAT_RGB)) { reader in
             guard reader.width == expectedWidth, reader.height == expectedHeight else {
                 throw PNGError.corrupt(reason: "expected a \(expectedWidth)x\(expectedHeight) image, found \(reader.width)x\(reader.height)")
