@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SceneFamilies", targets: ["SceneFamilies"]),
         .library(name: "ShardFormat", targets: ["ShardFormat"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "GQN", targets: ["GQN"]),
         .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
     dependencies: [
@@ -36,10 +37,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "GQN", dependencies: ["Tensors"]),
         .executableTarget(
             name: "gqn-train",
             dependencies: [
-                "Tensors",
+                "Tensors", "GQN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "GQNTests", dependencies: ["GQN", "Tensors"]),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
     ],
     swiftLanguageModes: [.v6]
