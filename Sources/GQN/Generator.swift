@@ -114,38 +114,91 @@ struct Generator {
         }
         let zeros = Tensor(shape: grid(h))
 
-        // Precomputed constant gate contributions (bias included) and the step-varying weights.
-        struct SplitCore {
-            let constant: Tensor
-            let varyingWeight: Tensor
-            let firstWeight: Tensor  // the weight of the core's first input only (step 1: every h is zero)
+        let pad = c.lstmKernel / 2
+        let isPosterior: Bool
+        if case .posterior = mode { isPosterior = true } else { isPosterior = false }
+
+        // Precomputed gates: per core, the constant part of the gate convolution (bias
+        // included) and the weight slices of the step-varying inputs. Convolutions that
+        // read the same state are fused into one (a taller weight, one im2col):
+        // h_gen(l-1) feeds the prior, the inference core's h_gen slice and the generator
+        // core's h_gen slice; h_inf(l) feeds the posterior and the next step's
+        // inference core's h_inf slice.
+        struct FusedConvolution {
+            let weight: Tensor
+            let bias: Tensor
+            let sizes: [Int]
         }
-        func split(_ core: Core, constantInput: Tensor) throws -> SplitCore {
-            let w = p[core.gates.weight]
-            let first = core.inputSizes[0]
-            let constantChannels = core.inputSizes.dropFirst().reduce(0, +)
-            let parts = try w.split(sizes: [first, constantChannels, h], alongAxis: 1)
-            let constant = try constantInput.conv2d(parts[1], bias: core.gates.bias.map { p[$0] }, padding: core.gates.padding)
-            return SplitCore(
-                constant: constant, varyingWeight: try Tensor.concatenate([parts[0], parts[2]], alongAxis: 1),
-                firstWeight: parts[0])
-        }
-        var inferenceSplit: [SplitCore] = []
-        var generatorSplit: [SplitCore] = []
+        var inferenceConstants: [Tensor] = []
+        var generatorConstants: [Tensor] = []
+        var latentWeights: [Tensor] = []
+        var generatorStateConvolutions: [FusedConvolution] = []
+        var inferenceStateConvolutions: [FusedConvolution] = []
         if gates == .precomputed {
-            if let inferenceConstant {
-                inferenceSplit = try inferenceCores.map { try split($0, constantInput: inferenceConstant) }
+            guard let priorBias = prior.bias, let posteriorBias = posterior.bias else {
+                throw GQNError.invalidConfiguration("expected prior and posterior biases")
             }
-            generatorSplit = try generatorCores.map { try split($0, constantInput: generatorConstant) }
+            var inferenceFromGenerator: [Tensor] = []
+            var inferenceFromInference: [Tensor] = []
+            var generatorFromGenerator: [Tensor] = []
+            for core in generatorCores {
+                let parts = try p[core.gates.weight].split(sizes: [z, core.inputSizes.dropFirst().reduce(0, +), h], alongAxis: 1)
+                generatorConstants.append(
+                    try generatorConstant.conv2d(parts[1], bias: core.gates.bias.map { p[$0] }, padding: pad))
+                latentWeights.append(parts[0])
+                generatorFromGenerator.append(parts[2])
+            }
+            if let inferenceConstant {
+                for core in inferenceCores {
+                    let parts = try p[core.gates.weight].split(
+                        sizes: [h, core.inputSizes.dropFirst().reduce(0, +), h], alongAxis: 1)
+                    inferenceConstants.append(
+                        try inferenceConstant.conv2d(parts[1], bias: core.gates.bias.map { p[$0] }, padding: pad))
+                    inferenceFromGenerator.append(parts[0])
+                    inferenceFromInference.append(parts[2])
+                }
+            }
+            let zeroBias = Tensor(shape: [(isPosterior ? 8 : 4) * h])
+            for index in generatorCores.indices {
+                let weights = [p[prior.weight]] + (isPosterior ? [inferenceFromGenerator[index]] : []) + [generatorFromGenerator[index]]
+                generatorStateConvolutions.append(
+                    FusedConvolution(
+                        weight: try Tensor.concatenate(weights, alongAxis: 0),
+                        bias: try Tensor.concatenate([p[priorBias], zeroBias], alongAxis: 0),
+                        sizes: [2 * z] + (isPosterior ? [4 * h, 4 * h] : [4 * h])))
+            }
+            let zeroInferenceBias = Tensor(shape: [4 * h])
+            for weight in inferenceFromInference {
+                inferenceStateConvolutions.append(
+                    FusedConvolution(
+                        weight: try Tensor.concatenate([p[posterior.weight], weight], alongAxis: 0),
+                        bias: try Tensor.concatenate([p[posteriorBias], zeroInferenceBias], alongAxis: 0),
+                        sizes: [2 * z, 4 * h]))
+            }
         }
 
         var hGenerator = zeros, cGenerator = zeros, hInference = zeros, cInference = zeros
         var canvas: Tensor?
         var kl: Tensor?
+        // Precomputed mode: the next step's inference gates from h_inf, carried over from
+        // this step's fused posterior convolution.
+        var carriedInferenceGates: Tensor?
         for step in 0..<c.steps {
             let core = c.sharedCores ? 0 : step
             let isFirst = step == 0
-            let (priorMean, priorDeviation) = try gaussian(try prior(hGenerator, p), z)
+            let priorParameters: Tensor
+            var inferenceFromGenerator: Tensor?
+            var generatorFromGenerator: Tensor?
+            if gates == .naive || isFirst {
+                priorParameters = try prior(hGenerator, p)
+            } else {
+                let fused = generatorStateConvolutions[core]
+                let parts = try hGenerator.conv2d(fused.weight, bias: fused.bias, padding: pad).split(sizes: fused.sizes)
+                priorParameters = parts[0]
+                inferenceFromGenerator = isPosterior ? parts[1] : nil
+                generatorFromGenerator = parts[parts.count - 1]
+            }
+            let (priorMean, priorDeviation) = try gaussian(priorParameters, z)
             let noise = Tensor.randomNormal(shape: grid(z), seed: mix(noiseSeed, UInt64(step)))
             let latent: Tensor
             switch mode {
@@ -156,18 +209,26 @@ struct Generator {
                 let gatesInference: Tensor
                 switch gates {
                 case .precomputed:
-                    let split = inferenceSplit[core]
-                    gatesInference =
-                        isFirst
-                        ? split.constant
-                        : try Tensor.concatenate([hGenerator, hInference]).conv2d(
-                            split.varyingWeight, padding: c.lstmKernel / 2) + split.constant
+                    if let inferenceFromGenerator, let carriedInferenceGates {
+                        gatesInference = try inferenceFromGenerator + carriedInferenceGates + inferenceConstants[core]
+                    } else {
+                        gatesInference = inferenceConstants[core]  // step 1: both states are zero
+                    }
                 case .naive:
                     gatesInference = try inferenceCores[core].gates(
                         try Tensor.concatenate([hGenerator, inferenceConstant, hInference]), p)
                 }
                 (hInference, cInference) = try Tensor.lstmCell(gates: gatesInference, cell: cInference)
-                let (posteriorMean, posteriorDeviation) = try gaussian(try posterior(hInference, p), z)
+                let posteriorParameters: Tensor
+                if gates == .precomputed && step + 1 < c.steps {
+                    let fused = inferenceStateConvolutions[c.sharedCores ? 0 : step + 1]
+                    let parts = try hInference.conv2d(fused.weight, bias: fused.bias, padding: pad).split(sizes: fused.sizes)
+                    posteriorParameters = parts[0]
+                    carriedInferenceGates = parts[1]
+                } else {
+                    posteriorParameters = try posterior(hInference, p)
+                }
+                let (posteriorMean, posteriorDeviation) = try gaussian(posteriorParameters, z)
                 latent = try posteriorMean + posteriorDeviation * noise
                 let stepKL = try Tensor.gaussianKLDivergence(
                     meanQ: posteriorMean, standardDeviationQ: posteriorDeviation, meanP: priorMean,
@@ -179,12 +240,8 @@ struct Generator {
             let gatesGenerator: Tensor
             switch gates {
             case .precomputed:
-                let split = generatorSplit[core]
-                gatesGenerator =
-                    isFirst
-                    ? try latent.conv2d(split.firstWeight, padding: c.lstmKernel / 2) + split.constant
-                    : try Tensor.concatenate([latent, hGenerator]).conv2d(split.varyingWeight, padding: c.lstmKernel / 2)
-                        + split.constant
+                let fromLatent = try latent.conv2d(latentWeights[core], padding: pad) + generatorConstants[core]
+                gatesGenerator = try generatorFromGenerator.map { try fromLatent + $0 } ?? fromLatent
             case .naive:
                 gatesGenerator = try generatorCores[core].gates(
                     try Tensor.concatenate([latent, generatorConstant, hGenerator]), p)
