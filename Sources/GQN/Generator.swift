@@ -115,67 +115,11 @@ struct Generator {
         let zeros = Tensor(shape: grid(h))
 
         let pad = c.lstmKernel / 2
-        let isPosterior: Bool
-        if case .posterior = mode { isPosterior = true } else { isPosterior = false }
-
-        // Precomputed gates: per core, the constant part of the gate convolution (bias
-        // included) and the weight slices of the step-varying inputs. Convolutions that
-        // read the same state are fused into one (a taller weight, one im2col):
-        // h_gen(l-1) feeds the prior, the inference core's h_gen slice and the generator
-        // core's h_gen slice; h_inf(l) feeds the posterior and the next step's
-        // inference core's h_inf slice.
-        struct FusedConvolution {
-            let weight: Tensor
-            let bias: Tensor
-            let sizes: [Int]
-        }
-        var inferenceConstants: [Tensor] = []
-        var generatorConstants: [Tensor] = []
-        var latentWeights: [Tensor] = []
-        var generatorStateConvolutions: [FusedConvolution] = []
-        var inferenceStateConvolutions: [FusedConvolution] = []
-        if gates == .precomputed {
-            guard let priorBias = prior.bias, let posteriorBias = posterior.bias else {
-                throw GQNError.invalidConfiguration("expected prior and posterior biases")
-            }
-            var inferenceFromGenerator: [Tensor] = []
-            var inferenceFromInference: [Tensor] = []
-            var generatorFromGenerator: [Tensor] = []
-            for core in generatorCores {
-                let parts = try p[core.gates.weight].split(sizes: [z, core.inputSizes.dropFirst().reduce(0, +), h], alongAxis: 1)
-                generatorConstants.append(
-                    try generatorConstant.conv2d(parts[1], bias: core.gates.bias.map { p[$0] }, padding: pad))
-                latentWeights.append(parts[0])
-                generatorFromGenerator.append(parts[2])
-            }
-            if let inferenceConstant {
-                for core in inferenceCores {
-                    let parts = try p[core.gates.weight].split(
-                        sizes: [h, core.inputSizes.dropFirst().reduce(0, +), h], alongAxis: 1)
-                    inferenceConstants.append(
-                        try inferenceConstant.conv2d(parts[1], bias: core.gates.bias.map { p[$0] }, padding: pad))
-                    inferenceFromGenerator.append(parts[0])
-                    inferenceFromInference.append(parts[2])
-                }
-            }
-            let zeroBias = Tensor(shape: [(isPosterior ? 8 : 4) * h])
-            for index in generatorCores.indices {
-                let weights = [p[prior.weight]] + (isPosterior ? [inferenceFromGenerator[index]] : []) + [generatorFromGenerator[index]]
-                generatorStateConvolutions.append(
-                    FusedConvolution(
-                        weight: try Tensor.concatenate(weights, alongAxis: 0),
-                        bias: try Tensor.concatenate([p[priorBias], zeroBias], alongAxis: 0),
-                        sizes: [2 * z] + (isPosterior ? [4 * h, 4 * h] : [4 * h])))
-            }
-            let zeroInferenceBias = Tensor(shape: [4 * h])
-            for weight in inferenceFromInference {
-                inferenceStateConvolutions.append(
-                    FusedConvolution(
-                        weight: try Tensor.concatenate([p[posterior.weight], weight], alongAxis: 0),
-                        bias: try Tensor.concatenate([p[posteriorBias], zeroInferenceBias], alongAxis: 0),
-                        sizes: [2 * z, 4 * h]))
-            }
-        }
+        let isPosterior = inferenceConstant != nil
+        let precomputed =
+            gates == .precomputed
+            ? try PrecomputedGates(self, generatorConstant: generatorConstant, inferenceConstant: inferenceConstant, p)
+            : nil
 
         var hGenerator = zeros, cGenerator = zeros, hInference = zeros, cInference = zeros
         var canvas: Tensor?
@@ -189,14 +133,14 @@ struct Generator {
             let priorParameters: Tensor
             var inferenceFromGenerator: Tensor?
             var generatorFromGenerator: Tensor?
-            if gates == .naive || isFirst {
-                priorParameters = try prior(hGenerator, p)
-            } else {
-                let fused = generatorStateConvolutions[core]
+            if let precomputed, !isFirst {
+                let fused = precomputed.generatorState[core]
                 let parts = try hGenerator.conv2d(fused.weight, bias: fused.bias, padding: pad).split(sizes: fused.sizes)
                 priorParameters = parts[0]
                 inferenceFromGenerator = isPosterior ? parts[1] : nil
                 generatorFromGenerator = parts[parts.count - 1]
+            } else {
+                priorParameters = try prior(hGenerator, p)
             }
             let (priorMean, priorDeviation) = try gaussian(priorParameters, z)
             let noise = Tensor.randomNormal(shape: grid(z), seed: mix(noiseSeed, UInt64(step)))
@@ -207,21 +151,20 @@ struct Generator {
                     throw GQNError.shapeMismatch(argument: "queryImages", expected: [batch, 3, c.imageSize, c.imageSize], found: [])
                 }
                 let gatesInference: Tensor
-                switch gates {
-                case .precomputed:
+                if let precomputed {
                     if let inferenceFromGenerator, let carriedInferenceGates {
-                        gatesInference = try inferenceFromGenerator + carriedInferenceGates + inferenceConstants[core]
+                        gatesInference = try inferenceFromGenerator + carriedInferenceGates + precomputed.inferenceConstant[core]
                     } else {
-                        gatesInference = inferenceConstants[core]  // step 1: both states are zero
+                        gatesInference = precomputed.inferenceConstant[core]  // step 1: both states are zero
                     }
-                case .naive:
+                } else {
                     gatesInference = try inferenceCores[core].gates(
                         try Tensor.concatenate([hGenerator, inferenceConstant, hInference]), p)
                 }
                 (hInference, cInference) = try Tensor.lstmCell(gates: gatesInference, cell: cInference)
                 let posteriorParameters: Tensor
-                if gates == .precomputed && step + 1 < c.steps {
-                    let fused = inferenceStateConvolutions[c.sharedCores ? 0 : step + 1]
+                if let precomputed, step + 1 < c.steps {
+                    let fused = precomputed.inferenceState[c.sharedCores ? 0 : step + 1]
                     let parts = try hInference.conv2d(fused.weight, bias: fused.bias, padding: pad).split(sizes: fused.sizes)
                     posteriorParameters = parts[0]
                     carriedInferenceGates = parts[1]
@@ -238,11 +181,11 @@ struct Generator {
                 latent = useMean ? priorMean : try priorMean + priorDeviation * noise
             }
             let gatesGenerator: Tensor
-            switch gates {
-            case .precomputed:
-                let fromLatent = try latent.conv2d(latentWeights[core], padding: pad) + generatorConstants[core]
+            if let precomputed {
+                let fromLatent =
+                    try latent.conv2d(precomputed.latentWeight[core], padding: pad) + precomputed.generatorConstant[core]
                 gatesGenerator = try generatorFromGenerator.map { try fromLatent + $0 } ?? fromLatent
-            case .naive:
+            } else {
                 gatesGenerator = try generatorCores[core].gates(
                     try Tensor.concatenate([latent, generatorConstant, hGenerator]), p)
             }
@@ -287,6 +230,87 @@ struct Generator {
             total += (steps - 1) * gridConv(generator[0] + h, 4 * h) + gridConv(generator[0], 4 * h)
         }
         return total
+    }
+}
+
+/// The per-forward-pass state of ``GateComputation/precomputed``: per core, the constant
+/// part of each gate convolution (bias included), and the weight slices of the
+/// step-varying inputs.
+///
+/// Convolutions that read the same state are fused into one (a taller weight, one
+/// im2col): `h_gen(l-1)` feeds the prior, the inference core's `h_gen` slice and the
+/// generator core's `h_gen` slice; `h_inf(l)` feeds the posterior and the next step's
+/// inference core's `h_inf` slice. Every tensor here is derived on the step's tape, so
+/// gradients flow back into the unsplit parameters.
+struct PrecomputedGates {
+    /// One fused convolution: weights stacked along the output channels, split after.
+    struct FusedConvolution {
+        let weight: Tensor
+        let bias: Tensor
+        let sizes: [Int]
+    }
+
+    /// Per inference core: `W_const * concat(x_down, v, r) + bias` (posterior mode only).
+    let inferenceConstant: [Tensor]
+    /// Per generator core: `W_const * concat(v, r) + bias`.
+    let generatorConstant: [Tensor]
+    /// Per generator core: the slice of its weight that reads `z`.
+    let latentWeight: [Tensor]
+    /// Per core: prior, (inference `h_gen` slice,) generator `h_gen` slice, applied to `h_gen(l-1)`.
+    let generatorState: [FusedConvolution]
+    /// Per inference core: posterior and that core's `h_inf` slice, applied to the previous step's `h_inf`.
+    let inferenceState: [FusedConvolution]
+
+    init(_ generator: Generator, generatorConstant constantG: Tensor, inferenceConstant constantI: Tensor?, _ p: ParameterSource) throws {
+        let c = generator.configuration
+        let (h, z, pad) = (c.hiddenChannels, c.latentChannels, c.lstmKernel / 2)
+        let isPosterior = constantI != nil
+        guard let priorBias = generator.prior.bias, let posteriorBias = generator.posterior.bias else {
+            throw GQNError.invalidConfiguration("expected prior and posterior biases")
+        }
+        var inferenceConstants: [Tensor] = []
+        var generatorConstants: [Tensor] = []
+        var latentWeights: [Tensor] = []
+        var inferenceFromGenerator: [Tensor] = []
+        var inferenceFromInference: [Tensor] = []
+        var generatorFromGenerator: [Tensor] = []
+        for core in generator.generatorCores {
+            let parts = try p[core.gates.weight].split(sizes: [z, core.inputSizes.dropFirst().reduce(0, +), h], alongAxis: 1)
+            generatorConstants.append(try constantG.conv2d(parts[1], bias: core.gates.bias.map { p[$0] }, padding: pad))
+            latentWeights.append(parts[0])
+            generatorFromGenerator.append(parts[2])
+        }
+        if let constantI {
+            for core in generator.inferenceCores {
+                let parts = try p[core.gates.weight].split(sizes: [h, core.inputSizes.dropFirst().reduce(0, +), h], alongAxis: 1)
+                inferenceConstants.append(try constantI.conv2d(parts[1], bias: core.gates.bias.map { p[$0] }, padding: pad))
+                inferenceFromGenerator.append(parts[0])
+                inferenceFromInference.append(parts[2])
+            }
+        }
+        let zeroBias = Tensor(shape: [(isPosterior ? 8 : 4) * h])
+        var generatorState: [FusedConvolution] = []
+        for index in generator.generatorCores.indices {
+            let weights =
+                [p[generator.prior.weight]] + (isPosterior ? [inferenceFromGenerator[index]] : [])
+                + [generatorFromGenerator[index]]
+            generatorState.append(
+                FusedConvolution(
+                    weight: try Tensor.concatenate(weights, alongAxis: 0),
+                    bias: try Tensor.concatenate([p[priorBias], zeroBias], alongAxis: 0),
+                    sizes: [2 * z] + (isPosterior ? [4 * h, 4 * h] : [4 * h])))
+        }
+        let zeroInferenceBias = Tensor(shape: [4 * h])
+        inferenceState = try inferenceFromInference.map { weight in
+            FusedConvolution(
+                weight: try Tensor.concatenate([p[generator.posterior.weight], weight], alongAxis: 0),
+                bias: try Tensor.concatenate([p[posteriorBias], zeroInferenceBias], alongAxis: 0),
+                sizes: [2 * z, 4 * h])
+        }
+        self.inferenceConstant = inferenceConstants
+        self.generatorConstant = generatorConstants
+        self.latentWeight = latentWeights
+        self.generatorState = generatorState
     }
 }
 
