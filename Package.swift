@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ShardFormat", targets: ["ShardFormat"]),
         .library(name: "DataLoader", targets: ["DataLoader"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "GQN", targets: ["GQN"]),
         .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
     dependencies: [
@@ -41,10 +42,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "GQN", dependencies: ["Tensors"]),
         .executableTarget(
             name: "gqn-train",
             dependencies: [
-                "Tensors",
+                "Tensors", "GQN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
         .testTarget(name: "DataLoaderTests", dependencies: ["DataLoader", "ShardFormat", "ImageCodec"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "GQNTests", dependencies: ["GQN", "Tensors"]),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
         .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec"]),
     ],

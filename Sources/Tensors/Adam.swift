@@ -16,8 +16,11 @@ public struct Adam {
     public var epsilon: Float
     /// The number of updates applied so far.
     public private(set) var step = 0
-    private var firstMoment: [Float] = []
-    private var secondMoment: [Float] = []
+    /// The running first-moment estimate, one value per scalar of the ``ParameterSet``
+    /// (empty before the first update).
+    public private(set) var firstMoment: [Float] = []
+    /// The running second-moment estimate, laid out like ``firstMoment``.
+    public private(set) var secondMoment: [Float] = []
 
     /// Creates an optimiser with PyTorch's defaults.
     /// - Parameters:
@@ -65,5 +68,22 @@ public struct Adam {
                 }
             }
         }
+    }
+
+    /// Restores the state saved from ``step``, ``firstMoment`` and ``secondMoment`` (to resume training).
+    /// - Parameters:
+    ///   - step: The number of updates already applied (at least 0).
+    ///   - firstMoment: The first-moment estimate, one value per scalar (or empty when `step` is 0).
+    ///   - secondMoment: The second-moment estimate, the same length as `firstMoment`.
+    /// - Throws: ``TensorError/invalidArgument(operation:expected:found:)`` when the lengths disagree.
+    public mutating func restore(step: Int, firstMoment: [Float], secondMoment: [Float]) throws {
+        guard step >= 0, firstMoment.count == secondMoment.count, step == 0 || !firstMoment.isEmpty else {
+            throw TensorError.invalidArgument(
+                operation: "Adam.restore", expected: "a step >= 0 and two moment arrays of equal length",
+                found: "step \(step), lengths \(firstMoment.count) and \(secondMoment.count)")
+        }
+        self.step = step
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
     }
 }

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GQN
+import Tensors
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension GateComputation: ExpressibleByArgument {}
+
+/// Times full training steps (forward, backward, Adam) of a reference configuration.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time GQN training steps (forward + backward + Adam) on a synthetic batch.",
+        discussion: """
+            Builds the configuration's model and one synthetic batch of its shape (batch size, \
+            image size, the maximum number of context views), runs warm-up steps, then times \
+            training steps. Prints one JSON line per timed step and a summary line last with \
+            step_s_median, GFLOP/s and peak memory (getrusage ru_maxrss). GFLOP counts are \
+            analytic convolution flops, a training step counting 3x the forward pass: \
+            gflop_per_step is what this implementation executes (constant gate parts computed \
+            once), gflop_per_step_naive what a per-step GQN such as PyTorch's executes \
+            (small: 141.7), and gflops_naive_equivalent divides the latter by our step time.
+            """
+    )
+
+    @Option(help: "The configuration: tiny, small or paper.")
+    var config: String = "tiny"
+
+    @Option(help: "Threads for OpenBLAS and the engine's own loops.")
+    var threads: Int = 2
+
+    @Option(help: "Timed training steps; the median is reported.")
+    var steps: Int = 10
+
+    @Option(help: "Untimed warm-up steps first (they fill the buffer pool).")
+    var warmup: Int = 2
+
+    @Option(help: "Gate convolutions: precomputed (constant parts once) or naive (every step).")
+    var gates: GateComputation = .precomputed
+
+    @Option(help: "Seeds the parameters, the synthetic batch and the latent noise.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print one JSON line per timed step as well.")
+    var verbose = false
+
+    func validate() throws {
+        guard GQNConfiguration.presets[config] != nil else {
+            throw ValidationError("--config must be tiny, small or paper, found \(config)")
+        }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, found \(steps)") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0, found \(warmup)") }
+    }
+
+    func run() throws {
+        ComputeThreads.set(threads)
+        guard let configuration = GQNConfiguration.presets[config] else { return }
+        let model = try GQNModel(configuration: configuration, seed: seed)
+        model.gateComputation = gates
+        let batch = syntheticBatch(configuration, seed: seed)
+        let trainer = GQNTrainer(model: model, seed: seed)
+        var times: [Double] = []
+        var forward: [Double] = []
+        var backward: [Double] = []
+        var update: [Double] = []
+        var first: GQNStepResult?
+        var last: GQNStepResult?
+        for index in 0..<(warmup + steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let result = try trainer.train(on: batch)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            if first == nil { first = result }
+            last = result
+            guard index >= warmup else { continue }
+            times.append(seconds)
+            forward.append(trainer.lastStepSeconds.forward)
+            backward.append(trainer.lastStepSeconds.backward)
+            update.append(trainer.lastStepSeconds.update)
+            if verbose {
+                try printJSON(
+                    StepRecord(
+                        step: result.step, seconds: seconds, forwardS: trainer.lastStepSeconds.forward,
+                        backwardS: trainer.lastStepSeconds.backward, updateS: trainer.lastStepSeconds.update,
+                        loss: result.loss))
+            }
+        }
+        let (b, k) = (configuration.batchSize, configuration.maxContextViews)
+        let executed = 3 * model.forwardFlops(batchSize: b, contextViews: k, gates: gates) / 1e9
+        let naive = 3 * model.forwardFlops(batchSize: b, contextViews: k, gates: .naive) / 1e9
+        let stepMedian = median(times)
+        try printJSON(
+            BenchSummary(
+                summary: true, config: config, gates: gates.rawValue, threads: threads,
+                blasThreads: ComputeThreads.blasThreads, batch: b, contextViews: k, imageSize: configuration.imageSize,
+                warmup: warmup, steps: steps, stepSMedian: stepMedian, stepSMin: times.min() ?? .nan,
+                forwardSMedian: median(forward), backwardSMedian: median(backward), updateSMedian: median(update),
+                gflopPerStep: executed, gflopPerStepNaive: naive, gflops: executed / stepMedian,
+                gflopsNaiveEquivalent: naive / stepMedian, peakMb: peakResidentMegabytes(),
+                parameters: model.parameterCount, lossFirst: first?.loss ?? .nan, lossLast: last?.loss ?? .nan,
+                cpu: Machine.cpuModel, logicalCores: ProcessInfo.processInfo.activeProcessorCount,
+                blas: ComputeThreads.blasConfiguration))
+    }
+}
+
+/// A batch of the configuration's full shape with uniform images and plausible viewpoints.
+func syntheticBatch(_ configuration: GQNConfiguration, seed: UInt64) -> GQNBatch {
+    let (b, k, s) = (configuration.batchSize, configuration.maxContextViews, configuration.imageSize)
+    func viewpoints(_ count: Int, seed: UInt64) -> Tensor {
+        let raw = Tensor.randomUniform(shape: [count, 3], lower: -1, upper: 1, seed: seed).scalars
+        var values: [Float] = []
+        for i in 0..<count {
+            let (yaw, pitch) = (raw[3 * i] * .pi, raw[3 * i + 1] * 0.5)
+            values += [raw[3 * i] * 3, raw[3 * i + 1] * 3, 1 + raw[3 * i + 2] * 0.5, cos(yaw), sin(yaw), cos(pitch), sin(pitch)]
+        }
+        return (try? Tensor(shape: [count, 7], scalars: values)) ?? Tensor(shape: [count, 7])
+    }
+    return GQNBatch(
+        contextImages: Tensor.randomUniform(shape: [b, k, 3, s, s], lower: 0, upper: 1, seed: seed &+ 11),
+        contextViewpoints: (try? viewpoints(b * k, seed: seed &+ 12).reshaped(to: [b, k, 7])) ?? Tensor(shape: [b, k, 7]),
+        queryImages: Tensor.randomUniform(shape: [b, 3, s, s], lower: 0, upper: 1, seed: seed &+ 13),
+        queryViewpoints: viewpoints(b, seed: seed &+ 14))
+}
+
+/// The process's peak resident set size so far, in megabytes (`getrusage`, `ru_maxrss` in KiB on Linux).
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return .nan }
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// One timed training step.
+struct StepRecord: Encodable {
+    let step: Int
+    let seconds: Double
+    let forwardS: Double
+    let backwardS: Double
+    let updateS: Double
+    let loss: Float
+}
+
+/// The last line of `gqn-train bench`.
+struct BenchSummary: Encodable {
+    let summary: Bool
+    let config: String
+    let gates: String
+    let threads: Int
+    let blasThreads: Int
+    let batch: Int
+    let contextViews: Int
+    let imageSize: Int
+    let warmup: Int
+    let steps: Int
+    let stepSMedian: Double
+    let stepSMin: Double
+    let forwardSMedian: Double
+    let backwardSMedian: Double
+    let updateSMedian: Double
+    let gflopPerStep: Double
+    let gflopPerStepNaive: Double
+    let gflops: Double
+    let gflopsNaiveEquivalent: Double
+    let peakMb: Double
+    let parameters: Int
+    let lossFirst: Float
+    let lossLast: Float
+    let cpu: String
+    let logicalCores: Int
+    let blas: String
+}
