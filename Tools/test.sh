@@ -9,7 +9,9 @@ ensure_system_packages
 # Numeric code runs 10-50x slower unoptimised, so the suite runs as an optimised build
 # with testability enabled.
 swift build -c release -Xswiftc -enable-testing --build-tests
-swift test -c release -Xswiftc -enable-testing --skip-build "$@"
+# Serially: some tests set process-wide state (the BLAS thread count) and compare results
+# bit for bit, which tests running alongside would disturb. The suite takes seconds anyway.
+swift test -c release -Xswiftc -enable-testing --skip-build --no-parallel "$@"
 
 # A safetensors file written by the Tensors module must load in Python's `safetensors`
 # with the exact values the Swift side wrote (skipped when python3 is absent).

@@ -103,7 +103,10 @@ struct RobustnessTests {
             _ = try loader.next()
             #expect(pipeline != nil)
         }
-        // The threads hold the pipeline until they exit, and deinit waits for them.
+        // deinit waits until every thread has left its loop; each thread then drops its
+        // reference to the pipeline as it exits, a moment later.
+        let deadline = Date().addingTimeInterval(5)
+        while pipeline != nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         #expect(pipeline == nil)
     }
 
