@@ -25,8 +25,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Benchmark end-to-end generation of this family instead of rendering one scene.")
     var family: String?
 
-    @Option(help: "Scenes per run with --family.")
-    var scenes: Int = 300
+    @Option(help: "Scenes per run with --family: one shard of generate's default size.")
+    var scenes: Int = 500
 
     @Option(help: "The scene to render.")
     var scene: String = "Scenes/examples/bench_room.json"
