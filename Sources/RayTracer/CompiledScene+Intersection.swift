@@ -216,9 +216,20 @@ extension CompiledScene.FlatRecord {
     /// in world space: most rays (and almost all shadow rays in a room) stop there.
     @inline(__always)
     func intersect(origin: Vector3, direction: Vector3, tMax: Float) -> Float? {
+        intersect(originTerm: originTerm(origin), origin: origin, direction: direction, tMax: tMax)
+    }
+
+    /// `offset - normal . origin`: the part of the plane test that rays sharing an origin
+    /// (a view's camera rays) share.
+    @inline(__always)
+    func originTerm(_ origin: Vector3) -> Float { offset - normal.dot(origin) }
+
+    /// ``intersect(origin:direction:tMax:)`` with the origin's term already computed.
+    @inline(__always)
+    func intersect(originTerm: Float, origin: Vector3, direction: Vector3, tMax: Float) -> Float? {
         let denominator = normal.dot(direction)
         guard denominator != 0 else { return nil }
-        let t = (offset - normal.dot(origin)) / denominator
+        let t = originTerm / denominator
         guard t > CompiledScene.ShapeRecord.epsilon, t < tMax else { return nil }
         let local = origin + t * direction - center
         guard abs(local.dot(xAxis)) <= halfX, abs(local.dot(yAxis)) <= halfY else { return nil }

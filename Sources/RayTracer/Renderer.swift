@@ -36,13 +36,15 @@ public struct Renderer: Sendable {
         var mask = view.instanceMask ?? []
         let frame = PixelFrame(camera: camera)
         let footprints = compiled.solids.prefix(64).map { frame.footprint(of: $0) }
+        let originTerms = compiled.flats.map { $0.originTerm(frame.origin) }
         view.rgb.withUnsafeMutableBufferPointer { rgb in
             depth.withUnsafeMutableBufferPointer { depth in
                 mask.withUnsafeMutableBufferPointer { mask in
                     SRGBEncoder.table.withUnsafeBufferPointer { table in
+                      originTerms.withUnsafeBufferPointer { originTerms in
                         compiled.withTraceContext { context in
                             let targets = BandTargets(context: context, srgb: table, rgb: rgb, depth: depth, mask: mask,
-                                                      footprints: footprints)
+                                                      footprints: footprints, originTerms: originTerms)
                             let bands = settings.threads == 1 ? 1 : min(height, settings.threads * 4)
                             let renderBand = { @Sendable (band: Int) in
                                 let rows = (band * height / bands)..<((band + 1) * height / bands)
@@ -54,6 +56,7 @@ public struct Renderer: Sendable {
                                 DispatchQueue.concurrentPerform(iterations: bands, execute: renderBand)
                             }
                         }
+                      }
                     }
                 }
             }
@@ -94,7 +97,7 @@ public struct Renderer: Sendable {
                         let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
                         let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
                         sum += context.radiance(origin: frame.origin, direction: frame.direction(u: u, v: v),
-                                                candidates: candidates, rng: &rng)
+                                                candidates: candidates, originTerms: targets.originTerms, rng: &rng)
                     }
                 }
                 let linear = sum * (sampleWeight * tableScale)
@@ -104,7 +107,8 @@ public struct Renderer: Sendable {
                 }
                 if settings.depth || settings.instanceMask {
                     let direction = frame.direction(u: Float(x) + 0.5, v: Float(y) + 0.5)
-                    let hit = context.closestHit(origin: frame.origin, direction: direction, candidates: candidates)
+                    let hit = context.closestHit(origin: frame.origin, direction: direction, candidates: candidates,
+                                                 originTerms: targets.originTerms)
                     if settings.depth, let hit {
                         let millimetres = (hit.t * direction.dot(frame.forward) * 1000).rounded()
                         depth[pixel] = UInt16(min(max(millimetres, 1), 65_535))
@@ -128,6 +132,8 @@ private struct BandTargets: @unchecked Sendable {
     let mask: UnsafeMutableBufferPointer<UInt8>
     /// Per solid (the first 64), the pixel rectangle its bounding sphere can cover.
     let footprints: [PixelFrame.Footprint]
+    /// Per flat, the plane-test term of the camera position (shared by every camera ray).
+    let originTerms: UnsafeBufferPointer<Float>
 }
 
 /// A camera reduced to what primary-ray generation needs.

@@ -19,9 +19,11 @@ struct TraceContext {
     /// The nearest surface along a ray: distance, world normal and shape index.
     /// - Parameter candidates: bit `i` clear means solid `i` cannot be on this ray (camera
     ///   rays outside its projected bounds); solids from the 64th on are always tested.
+    /// - Parameter originTerms: when rays share this origin (a view's camera rays), each
+    ///   flat's `originTerm(origin)`, computed once per view.
     @inline(__always)
-    func closestHit(origin: Vector3, direction: Vector3,
-                    candidates: UInt64 = .max) -> (t: Float, normal: Vector3, shape: Int)? {
+    func closestHit(origin: Vector3, direction: Vector3, candidates: UInt64 = .max,
+                    originTerms: UnsafeBufferPointer<Float>? = nil) -> (t: Float, normal: Vector3, shape: Int)? {
         var best = Float.infinity
         var bestNormal = Vector3.zero
         var bestShape = -1
@@ -34,7 +36,9 @@ struct TraceContext {
         }
         var bestFlat = -1
         for index in 0..<flats.count {
-            if let t = flats[index].intersect(origin: origin, direction: direction, tMax: best) {
+            let flat = flats[index]
+            let term = originTerms?[index] ?? flat.originTerm(origin)
+            if let t = flat.intersect(originTerm: term, origin: origin, direction: direction, tMax: best) {
                 best = t
                 bestFlat = index
             }
@@ -61,8 +65,10 @@ struct TraceContext {
     /// Linear radiance arriving along a camera ray: direct lighting with shadow rays,
     /// Lambertian plus Blinn-Phong, plus ambient. `candidates` as for ``closestHit(origin:direction:candidates:)``.
     @inline(__always)
-    func radiance(origin: Vector3, direction: Vector3, candidates: UInt64 = .max, rng: inout PCG32) -> Vector3 {
-        guard let hit = closestHit(origin: origin, direction: direction, candidates: candidates) else {
+    func radiance(origin: Vector3, direction: Vector3, candidates: UInt64 = .max,
+                  originTerms: UnsafeBufferPointer<Float>? = nil, rng: inout PCG32) -> Vector3 {
+        guard let hit = closestHit(origin: origin, direction: direction, candidates: candidates,
+                                   originTerms: originTerms) else {
             return background
         }
         let shape = shapes[hit.shape]
