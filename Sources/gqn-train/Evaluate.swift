@@ -18,6 +18,9 @@ struct EvaluationFigures: Codable, Equatable {
     var nll: Double
     /// The KL part, nats per image.
     var kl: Double
+    /// `nll - nll_floor`: what a better mean could still gain at this sigma (the NLL never
+    /// falls below the floor, so a loss "plateauing" near it is a good fit, not a bug).
+    var nllAboveFloor = 0.0
     /// Mean squared error per pixel value of the prior rollout with every latent at its prior mean.
     var msePriorMean: Double
     /// ... of one prior sample.
@@ -31,6 +34,7 @@ struct EvaluationFigures: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case context, scenes, nll, kl
+        case nllAboveFloor = "nll_above_floor"
         case elboNatsPerImage = "elbo_nats_per_image"
         case bitsPerDimension = "bits_per_dim"
         case msePriorMean = "mse_prior_mean"
@@ -142,13 +146,16 @@ struct Evaluate: ParsableCommand {
         }
         let sigma = trainer.schedule.pixelStandardDeviation(at: trainer.step)
         let values = 3 * schema.width * schema.height
+        let floor = GQNTrainingSchedule.negativeLogLikelihoodFloor(values: values, sigma: Double(sigma))
         let results = try counts.map { k in
-            try Self.evaluate(model: model, directory: dataURL, split: split, context: k, scenes: scenes, batch: batch, sigma: sigma)
+            var figures = try Self.evaluate(
+                model: model, directory: dataURL, split: split, context: k, scenes: scenes, batch: batch, sigma: sigma)
+            figures.nllAboveFloor = figures.nll - floor
+            return figures
         }
         return EvaluationReport(
             checkpoint: path, data: dataURL.path, split: split, config: model.configuration.name, step: trainer.step,
-            sigma: Double(sigma),
-            nllFloor: GQNTrainingSchedule.negativeLogLikelihoodFloor(values: values, sigma: Double(sigma)),
+            sigma: Double(sigma), nllFloor: floor,
             evalSeed: Self.evalSeed, results: results)
     }
 

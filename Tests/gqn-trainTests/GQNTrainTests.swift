@@ -107,6 +107,7 @@ struct GQNTrainTests {
         #expect(all.results.map(\.context) == [1, 2, 3])
         #expect(all.results[2] == figures)
         #expect(figures.elboNatsPerImage >= report.nllFloor)
+        #expect(abs(figures.nllAboveFloor - (figures.nll - report.nllFloor)) < 1e-9 && figures.nllAboveFloor > 0)
     }
 
     @Test("the pose distance adds position, wrapped yaw and pitch")
