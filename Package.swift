@@ -42,11 +42,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
-        .target(name: "GQN", dependencies: ["Tensors"]),
+        .target(name: "GQN", dependencies: ["Tensors", "DataLoader"]),
         .executableTarget(
             name: "gqn-train",
             dependencies: [
-                "Tensors", "GQN",
+                "Tensors", "GQN", "DataLoader", "ImageCodec", "ShardFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,7 +71,11 @@ let package = Package(
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
         .testTarget(name: "DataLoaderTests", dependencies: ["DataLoader", "ShardFormat", "ImageCodec"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "GQNTests", dependencies: ["GQN", "Tensors"]),
+        .testTarget(name: "GQNTests", dependencies: ["GQN", "Tensors", "DataLoader"]),
+        .testTarget(
+            name: "gqn-trainTests",
+            dependencies: ["gqn-train", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]
+        ),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
         .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec"]),
     ],

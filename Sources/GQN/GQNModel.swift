@@ -4,7 +4,7 @@ import Tensors
 ///
 /// All images are Float32 NCHW in [0, 1]; viewpoints are
 /// `[x, y, z, cos yaw, sin yaw, cos pitch, sin pitch]`.
-public struct GQNBatch {
+public struct GQNTensorBatch {
     /// `[B, K, 3, H, W]`, the context images (K may be smaller than the configuration's maximum).
     public var contextImages: Tensor
     /// `[B, K, 7]`, the context viewpoints.
@@ -126,7 +126,7 @@ public final class GQNModel {
     /// - Returns: The loss and its parts.
     /// - Throws: ``GQNError`` for badly shaped inputs, ``TensorError`` from the engine.
     public func loss(
-        _ batch: GQNBatch, pixelStandardDeviation: Float, noiseSeed: UInt64, tracked: TrackedParameters? = nil
+        _ batch: GQNTensorBatch, pixelStandardDeviation: Float, noiseSeed: UInt64, tracked: TrackedParameters? = nil
     ) throws -> GQNLoss {
         try checkQuery(batch.queryViewpoints, batch: batch.batchSize)
         try checkImages(batch.queryImages, batch: batch.batchSize)
@@ -166,7 +166,7 @@ public final class GQNModel {
     ///   - batch: Context views and query views.
     ///   - noiseSeed: Keys the posterior samples.
     /// - Returns: `[B, 3, H, W]`, the image means in [0, 1].
-    public func reconstruct(_ batch: GQNBatch, noiseSeed: UInt64 = 0) throws -> Tensor {
+    public func reconstruct(_ batch: GQNTensorBatch, noiseSeed: UInt64 = 0) throws -> Tensor {
         try loss(batch, pixelStandardDeviation: 1, noiseSeed: noiseSeed).mean
     }
 

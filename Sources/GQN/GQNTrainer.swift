@@ -62,7 +62,7 @@ public final class GQNTrainer {
     /// - Returns: The step's loss, its parts and the schedule values it used.
     /// - Throws: ``GQNError`` for badly shaped batches, ``TensorError`` from the engine.
     @discardableResult
-    public func train(on batch: GQNBatch) throws -> GQNStepResult {
+    public func train(on batch: GQNTensorBatch) throws -> GQNStepResult {
         let sigma = schedule.pixelStandardDeviation(at: step)
         let learningRate = schedule.learningRate(at: step)
         let parameters = model.parameters

@@ -108,7 +108,7 @@ struct Bench: ParsableCommand {
 }
 
 /// A batch of the configuration's full shape with uniform images and plausible viewpoints.
-func syntheticBatch(_ configuration: GQNConfiguration, seed: UInt64) -> GQNBatch {
+func syntheticBatch(_ configuration: GQNConfiguration, seed: UInt64) -> GQNTensorBatch {
     let (b, k, s) = (configuration.batchSize, configuration.maxContextViews, configuration.imageSize)
     func viewpoints(_ count: Int, seed: UInt64) -> Tensor {
         let raw = Tensor.randomUniform(shape: [count, 3], lower: -1, upper: 1, seed: seed).scalars
@@ -119,7 +119,7 @@ func syntheticBatch(_ configuration: GQNConfiguration, seed: UInt64) -> GQNBatch
         }
         return (try? Tensor(shape: [count, 7], scalars: values)) ?? Tensor(shape: [count, 7])
     }
-    return GQNBatch(
+    return GQNTensorBatch(
         contextImages: Tensor.randomUniform(shape: [b, k, 3, s, s], lower: 0, upper: 1, seed: seed &+ 11),
         contextViewpoints: (try? viewpoints(b * k, seed: seed &+ 12).reshaped(to: [b, k, 7])) ?? Tensor(shape: [b, k, 7]),
         queryImages: Tensor.randomUniform(shape: [b, 3, s, s], lower: 0, upper: 1, seed: seed &+ 13),

@@ -18,7 +18,7 @@ func testConfiguration(
 }
 
 /// A deterministic batch: random images in [0, 1] and viewpoints in the GQN layout.
-func randomBatch(_ configuration: GQNConfiguration, batch: Int, views: Int, seed: UInt64) throws -> GQNBatch {
+func randomBatch(_ configuration: GQNConfiguration, batch: Int, views: Int, seed: UInt64) throws -> GQNTensorBatch {
     let s = configuration.imageSize
     func viewpoints(_ count: Int, _ seed: UInt64) throws -> Tensor {
         let raw = Tensor.randomUniform(shape: [count, 3], lower: -1, upper: 1, seed: seed).scalars
@@ -30,7 +30,7 @@ func randomBatch(_ configuration: GQNConfiguration, batch: Int, views: Int, seed
         }
         return try Tensor(shape: [count, 7], scalars: values)
     }
-    return GQNBatch(
+    return GQNTensorBatch(
         contextImages: Tensor.randomUniform(shape: [batch, views, 3, s, s], lower: 0, upper: 1, seed: seed),
         contextViewpoints: try viewpoints(batch * views, seed &+ 1).reshaped(to: [batch, views, 7]),
         queryImages: Tensor.randomUniform(shape: [batch, 3, s, s], lower: 0, upper: 1, seed: seed &+ 2),
@@ -39,7 +39,7 @@ func randomBatch(_ configuration: GQNConfiguration, batch: Int, views: Int, seed
 
 /// The loss of a batch and the gradient of every parameter (flattened, in name order).
 func lossAndGradients(
-    _ model: GQNModel, _ batch: GQNBatch, sigma: Float = 1, noiseSeed: UInt64 = 5
+    _ model: GQNModel, _ batch: GQNTensorBatch, sigma: Float = 1, noiseSeed: UInt64 = 5
 ) throws -> (loss: Float, gradients: [String: [Float]]) {
     let parameters = model.parameters
     parameters.zeroGradients()

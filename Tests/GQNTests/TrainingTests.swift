@@ -79,7 +79,7 @@ extension GQNTests {
                 for channel in colour { query += Array(repeating: channel, count: s * s) }
             }
             let viewpoints = try randomBatch(configuration, batch: 4, views: 2, seed: 3)
-            let data = GQNBatch(
+            let data = GQNTensorBatch(
                 contextImages: try Tensor(shape: [4, 2, 3, s, s], scalars: context),
                 contextViewpoints: viewpoints.contextViewpoints,
                 queryImages: try Tensor(shape: [4, 3, s, s], scalars: query), queryViewpoints: viewpoints.queryViewpoints)

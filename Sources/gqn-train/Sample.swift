@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import GQN
+import ImageCodec
+import ShardFormat
+import Tensors
+
+/// Draws the GQN "imagination" picture of one scene.
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Render one scene from its context views: its other recorded views and a ring of novel viewpoints (PNG).",
+        discussion: """
+            The first K recorded views of the scene are the context. Rows of the picture: (1) the context \
+            views; (2) the scene's other recorded views, ground truth; (3) the model's prediction for each \
+            of them with every latent at its prior mean; (4...) S prior samples for them; then the ring: 12 \
+            novel viewpoints at the first context view's height, distance from the room's vertical axis \
+            and pitch, yaw every 30 degrees, each looking towards the axis (no ground truth): a prior-mean \
+            row and S sample rows.
+            """
+    )
+
+    @Option(help: "The run directory (or its checkpoint.safetensors).")
+    var checkpoint: String
+
+    @Option(help: "The dataset directory.")
+    var data: String
+
+    @Option(help: "The split the scene is in.")
+    var split: String = "test"
+
+    @Option(help: "The scene's number within the split, from 0.")
+    var scene: Int
+
+    @Option(help: "Context views (default: the model's maximum).")
+    var context: Int?
+
+    @Option(help: "Prior samples per viewpoint.")
+    var samples: Int = 3
+
+    @Option(help: "The PNG file to write.")
+    var out: String
+
+    @Option(help: "Seeds the prior samples.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Threads for OpenBLAS and the engine's loops.")
+    var threads: Int = 2
+
+    /// Novel viewpoints on the ring.
+    static let ringViews = 12
+
+    func validate() throws {
+        guard scene >= 0 else { throw ValidationError("--scene must be at least 0, found \(scene)") }
+        if let context, context < 1 { throw ValidationError("--context must be at least 1, found \(context)") }
+        guard samples >= 0 else { throw ValidationError("--samples must be at least 0, found \(samples)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
+        guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file, found \(out)") }
+    }
+
+    func run() throws {
+        ComputeThreads.set(threads)
+        let (trainer, _) = try RunFiles.loadTrainer(from: try RunFiles.checkpointPath(checkpoint))
+        let model = trainer.model
+        let directory = URL(fileURLWithPath: data).standardizedFileURL
+        let (schema, record) = try Self.readScene(directory: directory, split: split, scene: scene)
+        try RunFiles.checkImages(schema, model.configuration, data: data)
+        let k = context ?? min(model.configuration.maxContextViews, schema.viewsPerScene - 1)
+        guard k <= record.views.count - 1 else {
+            throw TrainCommandError("--context: expected at most \(record.views.count - 1) (the scene has \(record.views.count) views), found \(k)")
+        }
+        let size = schema.width
+        let images = try record.views.map { try Self.planar($0.image, schema: schema) }
+        let viewpoints = record.views.map { Self.viewpoint($0.pose) }
+        let contextImages = images[0..<k].flatMap { $0 }
+        let contextViewpoints = viewpoints[0..<k].flatMap { $0 }
+
+        let recordedQueries = Array(viewpoints[k...])
+        let first = record.views[0].pose
+        let radius = (first.x * first.x + first.y * first.y).squareRoot()
+        let start = atan2(first.y, first.x)
+        let ring = (0..<Self.ringViews).map { index -> [Float] in
+            let angle = start + Float(index) * 2 * .pi / Float(Self.ringViews)
+            return Self.viewpoint(CameraPose(
+                x: radius * cos(angle), y: radius * sin(angle), z: first.z, yaw: angle + .pi, pitch: first.pitch))
+        }
+
+        func imagine(_ queries: [[Float]]) throws -> [[Bitmap<UInt8>]] {
+            let q = queries.count
+            let contexts = try Tensor(shape: [q, k, 3, size, size], scalars: Array((0..<q).map { _ in contextImages }.joined()))
+            let poses = try Tensor(shape: [q, k, 7], scalars: Array((0..<q).map { _ in contextViewpoints }.joined()))
+            let targets = try Tensor(shape: [q, 7], scalars: queries.flatMap { $0 })
+            var rows = [ImageTiles.tiles(try model.generate(
+                contextImages: contexts, contextViewpoints: poses, queryViewpoints: targets, usePriorMean: true))]
+            for index in 0..<samples {
+                rows.append(ImageTiles.tiles(try model.generate(
+                    contextImages: contexts, contextViewpoints: poses, queryViewpoints: targets,
+                    noiseSeed: mixSeed(seed, UInt64(index)))))
+            }
+            return rows
+        }
+        let tile = { (values: [Float]) in values.withUnsafeBufferPointer { ImageTiles.tile($0, index: 0, height: size, width: size) } }
+        var rows: [[Bitmap<UInt8>]] = [images[0..<k].map(tile)]
+        if !recordedQueries.isEmpty {
+            rows.append(images[k...].map(tile))
+            rows += try imagine(recordedQueries)
+        }
+        rows += try imagine(ring)
+        try ImageTiles.writeSheet(rows, to: out)
+        print("""
+            {"out":"\(out)","scene":\(scene),"scene_index":\(record.sceneIndex),"context":\(k),"recorded_queries":\(recordedQueries.count),\
+            "ring_views":\(Self.ringViews),"samples":\(samples),"rows":"context | recorded views: ground truth, prior mean, \
+            \(samples) samples | ring: prior mean, \(samples) samples"}
+            """)
+    }
+
+    /// Reads scene number `scene` of `split` straight from its shard.
+    static func readScene(directory: URL, split: String, scene: Int) throws -> (DatasetSchema, SceneRecord) {
+        let manifestURL = directory.appendingPathComponent(Manifest.fileName)
+        let manifest: Manifest
+        do {
+            manifest = try Manifest.load(from: manifestURL)
+        } catch {
+            throw TrainCommandError("--data: could not read \(manifestURL.path): \(error)")
+        }
+        guard let entry = manifest.splits.first(where: { $0.name == split }) else {
+            throw TrainCommandError("--split: expected one of \(manifest.splits.map(\.name)), found \(split)")
+        }
+        guard scene < entry.sceneCount else {
+            throw TrainCommandError("--scene: expected 0..<\(entry.sceneCount) (scenes in split \(split)), found \(scene)")
+        }
+        let index = entry.firstSceneIndex + UInt64(scene)
+        guard let shard = manifest.shards.first(where: {
+            $0.split == split && $0.firstSceneIndex <= index && index < $0.firstSceneIndex + UInt64($0.recordCount)
+        }) else {
+            throw TrainCommandError("--data: no shard of split \(split) holds scene index \(index)")
+        }
+        let record = try ShardReader(url: try manifest.shardURL(for: shard, in: directory))
+            .record(at: Int(index - shard.firstSceneIndex))
+        return (manifest.schema, record)
+    }
+
+    /// A view's image as planar floats in [0, 1].
+    static func planar(_ image: [UInt8], schema: DatasetSchema) throws -> [Float] {
+        let rgb: [UInt8] = schema.imageEncoding == .png ? try PNGCodec.decodeRGB8(image).samples : image
+        let plane = schema.width * schema.height
+        guard rgb.count == plane * 3 else {
+            throw TrainCommandError("expected \(schema.width)x\(schema.height) RGB views, found \(rgb.count) bytes")
+        }
+        var values = [Float](repeating: 0, count: plane * 3)
+        for pixel in 0..<plane {
+            for channel in 0..<3 { values[channel * plane + pixel] = Float(rgb[pixel * 3 + channel]) / 255 }
+        }
+        return values
+    }
+
+    /// `[x, y, z, cos yaw, sin yaw, cos pitch, sin pitch]`, as the loader writes it.
+    static func viewpoint(_ pose: CameraPose) -> [Float] {
+        [pose.x, pose.y, pose.z, cos(pose.yaw), sin(pose.yaw), cos(pose.pitch), sin(pose.pitch)]
+    }
+}

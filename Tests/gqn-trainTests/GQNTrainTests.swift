@@ -1,0 +1,180 @@
+import DataLoader
+import Foundation
+import GQN
+import ShardFormat
+import Tensors
+import Testing
+
+@testable import gqn_train
+
+/// The commands run in-process; the suite is serial because they set the process-wide thread count.
+@Suite("gqn-train", .serialized)
+struct GQNTrainTests {
+    static func fit(_ data: URL, out: String, steps: Int, extra: [String] = []) throws {
+        var command = try Fit.parse([
+            "--data", data.path, "--config", "tiny", "--steps", "\(steps)", "--out", out, "--batch", "2",
+            "--seed", "5", "--threads", "1", "--log-every", "1", "--checkpoint-every", "2", "--sample-every", "3",
+        ] + extra)
+        try command.run()
+    }
+
+    /// metrics.jsonl lines without the wall-clock field.
+    static func metrics(_ run: String) throws -> [String] {
+        let text = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)
+        return text.split(separator: "\n").map { String($0.replacing(/,"elapsed_s":[0-9.]+/, with: "")) }
+    }
+
+    @Test("fit N steps in one go equals N/2 steps then --resume: same metrics lines and final weights")
+    func resumeEqualsUninterrupted() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 9), ("test", 2)])
+        let whole = TrainFixtures.path("whole")
+        let split = TrainFixtures.path("split")
+        try Self.fit(data, out: whole, steps: 8)
+        try Self.fit(data, out: split, steps: 4)
+        try Self.fit(data, out: split, steps: 8, extra: ["--resume"])
+
+        let wholeLines = try Self.metrics(whole)
+        let splitLines = try Self.metrics(split)
+        #expect(wholeLines.count == 8)
+        #expect(splitLines == wholeLines)
+        // The run crosses an epoch (9 scenes, batch 2, last partial batch dropped) and the K draws vary.
+        #expect(Set(wholeLines.map { $0.firstMatch(of: /"context":(\d)/)?.1 ?? "" }).count > 1)
+
+        let a = try SafeTensors(contentsOf: whole + "/checkpoint.safetensors")
+        let b = try SafeTensors(contentsOf: split + "/checkpoint.safetensors")
+        #expect(a.metadata["step"] == "8" && b.metadata["step"] == "8")
+        #expect(a.tensors.keys.sorted() == b.tensors.keys.sorted())
+        for (name, tensor) in a.tensors {
+            #expect(tensor.scalars == b.tensors[name]?.scalars, "tensor \(name) differs")
+        }
+        #expect(a.metadata[RunFiles.loaderStateKey] == b.metadata[RunFiles.loaderStateKey])
+        #expect(FileManager.default.fileExists(atPath: whole + "/samples/step-000006.png"))
+    }
+
+    @Test("resuming drops metrics lines logged after the last checkpoint")
+    func resumeTruncatesMetrics() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("truncate")
+        try Self.fit(data, out: run, steps: 4)
+        // Pretend the process died after step 4's checkpoint having logged two more steps.
+        let handle = try #require(FileHandle(forWritingAtPath: run + "/metrics.jsonl"))
+        try handle.seekToEnd()
+        handle.write(Data("{\"step\":5,\"loss\":1}\n{\"step\":6,\"loss\":1}\n".utf8))
+        try handle.close()
+        try Self.fit(data, out: run, steps: 6, extra: ["--resume"])
+        let steps = try Self.metrics(run).map { $0.firstMatch(of: /"step":(\d+)/).map { Int($0.1)! } ?? -1 }
+        #expect(steps == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test("eval's baselines match a hand computation on a two-scene dataset")
+    func baselinesByHand() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 4), ("test", 2)], views: 4)
+        let run = TrainFixtures.path("eval")
+        try Self.fit(data, out: run, steps: 2)
+        let command = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--context", "3", "--threads", "1"])
+        let report = try command.makeReport()
+        let figures = try #require(report.results.first)
+        #expect(report.results.count == 1 && figures.scenes == 2 && figures.context == 3)
+
+        // Which view is each scene's query: the loader decides; identify it by its x coordinate.
+        let loader = try GQNLoader(configuration: Evaluate.loaderConfiguration(directory: data, split: "test", context: 3, batch: 8))
+        let batch = try #require(try loader.next())
+        var meanError = 0.0, nearestError = 0.0
+        let nearest = [0: 1, 1: 0, 2: 1, 3: 1]  // xs = 0, 1, 5, 2: the closest other x
+        for scene in 0..<2 {
+            let sceneIndex = UInt64(4 + scene)
+            let queryX = batch.queryViewpoint[scene * 7]
+            let query = try #require(TrainFixtures.xs.firstIndex(of: queryX))
+            let others = (0..<4).filter { $0 != query }
+            let truth = TrainFixtures.pixels(scene: sceneIndex, view: query).map { Double($0) / 255 }
+            let views = others.map { TrainFixtures.pixels(scene: sceneIndex, view: $0).map { Double($0) / 255 } }
+            let nearestView = try #require(nearest[query])
+            let nearestPixels = TrainFixtures.pixels(scene: sceneIndex, view: nearestView).map { Double($0) / 255 }
+            for i in truth.indices {
+                let mean = views.map { $0[i] }.reduce(0, +) / Double(views.count)
+                meanError += (mean - truth[i]) * (mean - truth[i])
+                nearestError += (nearestPixels[i] - truth[i]) * (nearestPixels[i] - truth[i])
+            }
+        }
+        let values = Double(2 * 3 * 32 * 32)
+        #expect(abs(figures.mseBaselineContextMean - meanError / values) < 1e-6)
+        #expect(abs(figures.mseBaselineNearestPose - nearestError / values) < 1e-6)
+        #expect(figures.mseBaselineNearestPose != figures.mseBaselineContextMean)
+
+        // Deterministic, and --context all gives every K.
+        #expect(try command.makeReport() == report)
+        let all = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--context", "all", "--threads", "1"]).makeReport()
+        #expect(all.results.map(\.context) == [1, 2, 3])
+        #expect(all.results[2] == figures)
+        #expect(figures.elboNatsPerImage >= report.nllFloor)
+        #expect(abs(figures.nllAboveFloor - (figures.nll - report.nllFloor)) < 1e-9 && figures.nllAboveFloor > 0)
+    }
+
+    @Test("the pose distance adds position, wrapped yaw and pitch")
+    func poseDistance() {
+        func viewpoint(_ x: Float, _ yaw: Float, _ pitch: Float) -> ArraySlice<Float> {
+            [x, 0, 0, cos(yaw), sin(yaw), cos(pitch), sin(pitch)][...]
+        }
+        #expect(abs(Evaluate.poseDistance(viewpoint(0, 3.0, 0), viewpoint(1, -3.0, 0.2)) - (1 + (2 * .pi - 6) + 0.2)) < 1e-5)
+    }
+
+    @Test("a batch from the loader runs through the model")
+    func loaderBatchThroughModel() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 3)])
+        let loader = try GQNLoader(configuration: LoaderConfiguration(directory: data, batchSize: 3, context: .fixed(2)))
+        let batch = try GQNTensorBatch(try #require(try loader.next()))
+        #expect(batch.contextImages.shape == [3, 2, 3, 32, 32])
+        let model = try GQNModel(configuration: .tiny, seed: 1)
+        let loss = try model.loss(batch, pixelStandardDeviation: 2, noiseSeed: 1)
+        #expect(loss.lossValue.isFinite)
+    }
+
+    @Test("sample writes a picture")
+    func sampleWritesPicture() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 4), ("test", 2)])
+        let run = TrainFixtures.path("sample")
+        try Self.fit(data, out: run, steps: 2)
+        let out = TrainFixtures.path("picture") + ".png"
+        var command = try Sample.parse([
+            "--checkpoint", run, "--data", data.path, "--scene", "1", "--context", "2", "--samples", "1", "--out", out,
+            "--threads", "1",
+        ])
+        try command.run()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    @Test("bad arguments give clear errors")
+    func badArguments() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 4), ("test", 2)])
+        #expect(throws: (any Error).self) { try Fit.parse(["--data", data.path, "--config", "huge", "--steps", "1", "--out", "x"]) }
+        #expect(throws: (any Error).self) { try Fit.parse(["--data", data.path, "--config", "tiny", "--steps", "0", "--out", "x"]) }
+        #expect(throws: (any Error).self) { try Evaluate.parse(["--checkpoint", "x", "--data", "y", "--context", "none"]) }
+
+        func message(_ body: () throws -> Void) -> String {
+            do { try body() } catch { return "\(error)" }
+            return "no error"
+        }
+        let missing = message { try Self.fit(URL(fileURLWithPath: TrainFixtures.path("nothing")), out: TrainFixtures.path("r"), steps: 1) }
+        #expect(missing.contains("manifest.json"), "\(missing)")
+
+        let run = TrainFixtures.path("existing")
+        try Self.fit(data, out: run, steps: 2)
+        let overwrite = message { try Self.fit(data, out: run, steps: 2) }
+        #expect(overwrite.contains("--resume"), "\(overwrite)")
+        let mismatch = message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", "--seed", "6"]) }
+        #expect(mismatch.contains("--seed"), "\(mismatch)")
+
+        let context = message { _ = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--context", "7"]).makeReport() }
+        #expect(context.contains("--context") && context.contains("found 7"), "\(context)")
+        let noCheckpoint = message { _ = try Evaluate.parse(["--checkpoint", TrainFixtures.path("none"), "--data", data.path]).makeReport() }
+        #expect(noCheckpoint.contains("--checkpoint"), "\(noCheckpoint)")
+        let scene = message {
+            var command = try Sample.parse(["--checkpoint", run, "--data", data.path, "--scene", "9", "--out", TrainFixtures.path("p") + ".png"])
+            try command.run()
+        }
+        #expect(scene.contains("--scene") && scene.contains("0..<2"), "\(scene)")
+        let split = message { _ = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--split", "val"]).makeReport() }
+        #expect(split.contains("val"), "\(split)")
+    }
+}
