@@ -87,15 +87,18 @@ public struct SceneDocument: Sendable, Equatable {
     private static func room(_ spec: inout SpecReader) throws -> Room {
         var floor = try spec.object("floor")
         var walls = try spec.object("walls")
-        var ceiling = try spec.optionalObject("ceiling")
+        var ceilingMaterial: Material?
+        if var ceiling = try spec.optionalObject("ceiling") {
+            ceilingMaterial = try Material(spec: &ceiling)
+            try ceiling.finish()
+        }
         let room = Room(width: Float(try spec.number("width", default: 7, in: 0.01...1e4)),
                         depth: Float(try spec.number("depth", default: 7, in: 0.01...1e4)),
                         height: Float(try spec.number("height", default: 3, in: 0.01...1e4)),
                         floor: try Material(spec: &floor), walls: try Material(spec: &walls),
-                        ceiling: try ceiling.map { spec in var spec = spec; return try Material(spec: &spec) })
+                        ceiling: ceilingMaterial)
         try floor.finish()
         try walls.finish()
-        try ceiling?.finish()
         return room
     }
 

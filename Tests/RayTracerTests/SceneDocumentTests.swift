@@ -60,6 +60,18 @@ struct SceneDocumentTests {
         #expect(close(document.scene.camera.verticalFieldOfView, 50 * .pi / 180))
     }
 
+    @Test("a room with a ceiling loads, and a typo inside the ceiling is named")
+    func ceiling() throws {
+        let document = try parse(minimal.replacingOccurrences(
+            of: "\"walls\": { \"color\": [0.5, 0.5, 0.5] } },",
+            with: "\"walls\": { \"color\": [0.5, 0.5, 0.5] }, \"ceiling\": { \"color\": [0.9, 0.9, 0.9] } },"))
+        #expect(document.scene.shapes.count == 7, "floor, 4 walls, ceiling, sphere")
+        let error = try #require(self.error(
+            replacing: "\"walls\": { \"color\": [0.5, 0.5, 0.5] } },",
+            with: "\"walls\": { \"color\": [0.5, 0.5, 0.5] }, \"ceiling\": { \"colour\": [1, 1, 1] } },"))
+        #expect(error.path.hasPrefix("$.room.ceiling"))
+    }
+
     @Test("an unknown key is named with its path")
     func unknownKey() throws {
         let error = try #require(self.error(replacing: "\"size\": 1,", with: "\"size\": 1, \"raduis\": 2,"))

@@ -20,7 +20,7 @@ struct GenerateTests {
 
     /// Runs `scenegen generate` in-process with small settings.
     func generate(_ out: URL, _ extra: [String] = []) throws {
-        var command = try Generate.parse([
+        let command = try Generate.parse([
             "--family", Self.family, "--scenes", "14", "--shard-size", "4", "--size", "16", "--views", "3",
             "--spp", "1", "--out", out.path, "--split", "train=0.7,test=0.3", "--masks",
         ] + extra)
@@ -124,7 +124,7 @@ struct GenerateTests {
         #expect(throws: (any Error).self) { try generate(out, ["--split", "train=0.5,test=0.2"]) }
         #expect(throws: (any Error).self) { try generate(out, ["--worker-index", "2", "--worker-count", "2"]) }
         #expect(throws: (any Error).self) {
-            var command = try Generate.parse(["--family", "no_such_family", "--scenes", "1", "--out", out.path])
+            let command = try Generate.parse(["--family", "no_such_family", "--scenes", "1", "--out", out.path])
             try command.run()
         }
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(Manifest.fileName).path))
