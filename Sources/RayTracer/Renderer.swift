@@ -89,7 +89,6 @@ public struct Renderer: Sendable {
                     remaining &= remaining - 1
                     if !targets.footprints[index].columns.contains(x) { candidates &= ~(1 << UInt64(index)) }
                 }
-                if targets.footprints.count < 64 { candidates |= ~((1 << UInt64(targets.footprints.count)) - 1) }
                 var rng = PCG32(seed: mixSeed(settings.seed, UInt64(pixel)), stream: UInt64(pixel))
                 var sum = Vector3.zero
                 for sy in 0..<side {

@@ -77,12 +77,6 @@ public struct SpecReader {
         return text
     }
 
-    /// An optional string.
-    public mutating func optionalString(_ key: String) throws -> String? {
-        guard has(key) else { return nil }
-        return try string(key)
-    }
-
     /// An optional boolean with a default.
     public mutating func bool(_ key: String, default fallback: Bool) throws -> Bool {
         guard let value = optionalValue(key) else { return fallback }

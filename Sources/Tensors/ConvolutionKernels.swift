@@ -22,8 +22,6 @@ struct PatchGeometry {
     var rows: Int { channels * kernelHeight * kernelWidth }
     /// Output positions per image.
     var outputPixels: Int { outputHeight * outputWidth }
-    /// Pixels per image channel.
-    var imagePixels: Int { height * width }
 
     /// The range of output columns `ox` whose input column `ox * stride - padding + kj` lies
     /// inside the image (for stride 1 this is one contiguous run).
