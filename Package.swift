@@ -35,13 +35,15 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "DataLoader", dependencies: ["ShardFormat", "ImageCodec"]),
-        // Temporary: `shardtool bench --loader` replaces it once shardtool is merged.
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        // oneDNN (Debian libdnnl-dev) ships no pkg-config file: the module map links
+        // `dnnl` and GNU OpenMP (`gomp`, the runtime libdnnl uses) directly.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "GQN", dependencies: ["Tensors", "DataLoader"]),
         .executableTarget(
             name: "gqn-train",

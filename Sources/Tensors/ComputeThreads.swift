@@ -1,13 +1,17 @@
 import CBLAS
-import Dispatch
+import CDNNL
 import Foundation
 
-/// The process-wide thread count shared by OpenBLAS and the engine's own parallel loops.
+/// The process-wide thread count shared by oneDNN, OpenBLAS and the engine's own loops.
 ///
-/// The engine never runs a BLAS call inside one of its parallel loops, and never runs
-/// a parallel loop while a BLAS call is in flight, so with both set to `count` the
-/// cores are never oversubscribed. Results are deterministic for a fixed count: work
-/// is split into contiguous slices and each iteration writes only its own slice.
+/// oneDNN runs on GNU OpenMP's thread team, and so do the engine's parallel loops
+/// (``parallelChunks(_:grain:_:)`` starts an OpenMP parallel region), so a convolution and
+/// the elementwise work after it use the same threads: no second pool spins while the
+/// first works. OpenBLAS (the im2col fallback) has its own pool of `count` threads; the
+/// engine never runs a BLAS call inside one of its parallel loops or the reverse, so the
+/// cores are never oversubscribed. Results are deterministic for a fixed count: work is
+/// split into contiguous slices that depend only on the count, and each slice writes only
+/// its own part of the output.
 public enum ComputeThreads {
     private static let state = LockedValue<Int>(0)
 
@@ -19,6 +23,7 @@ public enum ComputeThreads {
             if value == 0 {
                 value = max(1, ProcessInfo.processInfo.activeProcessorCount)
                 openblas_set_num_threads(Int32(value))
+                omp_set_num_threads(Int32(value))
             }
             return value
         }
@@ -32,7 +37,16 @@ public enum ComputeThreads {
         state.withLock { value in
             value = clamped
             openblas_set_num_threads(Int32(clamped))
+            omp_set_num_threads(Int32(clamped))
         }
+    }
+
+    /// OpenMP's team size is a per-thread setting: makes the calling thread's match
+    /// ``count`` before it starts oneDNN work or a parallel loop.
+    @inline(__always)
+    static func prepareCurrentThread() {
+        let threads = Int32(count)
+        if omp_get_max_threads() != threads { omp_set_num_threads(threads) }
     }
 
     /// The thread count OpenBLAS reports (for benchmark output).
@@ -55,7 +69,6 @@ public enum ComputeThreads {
 ///   - count: The number of items.
 ///   - grain: The smallest number of items worth giving a thread.
 ///   - body: Work on one contiguous range of items.
-@inline(__always)
 func parallelChunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
     let threads = ComputeThreads.count
@@ -67,19 +80,30 @@ func parallelChunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) 
     // Each chunk writes only its own slice, which is what makes sharing `body` across
     // threads sound even though the compiler cannot see it.
     withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
-            shared.value(start..<end)
+        var job = ParallelJob(count: count, chunks: chunks, body: body)
+        withUnsafeMutablePointer(to: &job) { pointer in
+            GOMP_parallel(runParallelJob, pointer, UInt32(chunks), 0)
         }
     }
 }
 
-/// Carries a value the caller guarantees is used safely across threads.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+/// What every thread of an OpenMP team needs to run its share of ``parallelChunks(_:grain:_:)``.
+private struct ParallelJob {
+    let count: Int
+    let chunks: Int
+    let body: (Range<Int>) -> Void
+}
+
+/// The OpenMP outlined function: thread `t` of `n` runs chunks `t, t + n, ...`, so every
+/// chunk runs exactly once even when the runtime grants fewer threads than asked.
+private func runParallelJob(_ raw: UnsafeMutableRawPointer?) {
+    guard let job = raw?.assumingMemoryBound(to: ParallelJob.self).pointee else { return }
+    let team = Int(omp_get_num_threads())
+    var chunk = Int(omp_get_thread_num())
+    while chunk < job.chunks {
+        job.body((job.count * chunk / job.chunks)..<(job.count * (chunk + 1) / job.chunks))
+        chunk += max(1, team)
+    }
 }
 
 /// A value guarded by a lock, usable from any thread.

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Records operations on tracked tensors and runs their backward passes in reverse.
 ///
 /// Usage: watch the leaves (parameters, or inputs whose gradient you want), compute,
@@ -11,6 +13,8 @@
 public final class Tape {
     /// One recorded operation.
     struct Node {
+        /// The operation's name, for ``OperationProfiler``.
+        let operation: StaticString
         let inputs: [Int]
         let outputs: [Int]
         let backward: (BackwardContext) -> Void
@@ -33,7 +37,7 @@ public final class Tape {
     private var finished = false
 
     /// Creates an empty tape.
-    public init() {}
+    public init() { OperationProfiler.mark() }
 
     /// The number of recorded operations.
     public var operationCount: Int { nodes.count }
@@ -95,10 +99,18 @@ public final class Tape {
             add(external.pointer, gradient.pointer, output.count)
         }
         gradients[output.id] = Gradient(storage: gradient, offset: 0, isExternal: false)
+        let profiling = OperationProfiler.isEnabled
         for index in nodes.indices.reversed() {
             let node = nodes[index]
             guard node.outputs.contains(where: { gradients[$0] != nil }) else { continue }
-            node.backward(BackwardContext(tape: self, node: index))
+            if profiling {
+                let start = DispatchTime.now().uptimeNanoseconds
+                node.backward(BackwardContext(tape: self, node: index))
+                OperationProfiler.recordBackward(
+                    node.operation, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            } else {
+                node.backward(BackwardContext(tape: self, node: index))
+            }
             for output in node.outputs where !isLeaf[output] { gradients[output] = nil }
         }
         nodes.removeAll()
@@ -117,20 +129,22 @@ public final class Tape {
 
     /// Records an operation with one output.
     /// - Parameters:
+    ///   - operation: The operation's name (for ``OperationProfiler``).
     ///   - inputs: The operation's tensor inputs (tracked or not).
     ///   - output: The untracked result of the forward computation.
     ///   - backward: Reads `outputGradient(0)` and accumulates into the inputs' gradients.
     /// - Returns: `output`, tracked if any input is tracked.
     static func record(
-        _ inputs: [Tensor], output: Tensor, backward: @escaping (BackwardContext) -> Void
+        _ operation: StaticString, _ inputs: [Tensor], output: Tensor, backward: @escaping (BackwardContext) -> Void
     ) -> Tensor {
-        record(inputs, outputs: [output], backward: backward)[0]
+        record(operation, inputs, outputs: [output], backward: backward)[0]
     }
 
     /// Records an operation with several outputs (see ``record(_:output:backward:)``).
     static func record(
-        _ inputs: [Tensor], outputs: [Tensor], backward: @escaping (BackwardContext) -> Void
+        _ operation: StaticString, _ inputs: [Tensor], outputs: [Tensor], backward: @escaping (BackwardContext) -> Void
     ) -> [Tensor] {
+        if OperationProfiler.isEnabled { OperationProfiler.recordForward(operation) }
         var tape: Tape?
         for input in inputs where input.isTracked {
             tape = input.tape
@@ -143,7 +157,7 @@ public final class Tape {
                 shape: output.shape, storage: output.storage, offset: output.offset, tape: tape,
                 id: tape.newID(count: output.count, leaf: false))
         }
-        tape.nodes.append(Node(inputs: inputIDs, outputs: tracked.map(\.id), backward: backward))
+        tape.nodes.append(Node(operation: operation, inputs: inputIDs, outputs: tracked.map(\.id), backward: backward))
         return tracked
     }
 

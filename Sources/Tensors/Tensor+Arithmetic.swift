@@ -1,6 +1,15 @@
 /// The elementwise binary operations, with the broadcasts GQN uses.
 enum BinaryOperation {
     case add, subtract, multiply
+
+    /// The operation's name for ``OperationProfiler``.
+    var profileName: StaticString {
+        switch self {
+        case .add: return "add"
+        case .subtract: return "subtract"
+        case .multiply: return "multiply"
+        }
+    }
 }
 
 /// How two operand shapes combine: the larger operand's shape, and how many
@@ -64,7 +73,7 @@ extension Tensor {
         parallelChunks(count, grain: elementwiseGrain) { range in
             binaryForward(operation, ap, aInner, bp, bInner, yp, range)
         }
-        return Tape.record([lhs, rhs], output: y) { context in
+        return Tape.record(operation.profileName, [lhs, rhs], output: y) { context in
             guard let gy = context.outputGradient(0) else { return }
             let (ap, bp) = (a.pointer, b.pointer)
             if let ga = context.inputGradient(0) {
@@ -97,7 +106,7 @@ extension Tensor {
         parallelChunks(count / inner, grain: max(1, elementwiseGrain / inner)) { blocks in
             for block in blocks { (yp + block * inner).update(repeating: xp[block], count: inner) }
         }
-        return Tape.record([self], output: y) { context in
+        return Tape.record("expanded", [self], output: y) { context in
             guard let gy = context.outputGradient(0), let gx = context.inputGradient(0) else { return }
             reduceGradient(gy, factor: nil, factorInner: 1, into: gx, inner: inner, count: count, sign: 1)
         }

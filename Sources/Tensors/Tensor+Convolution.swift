@@ -44,6 +44,14 @@ extension Tensor {
             channels: cin, height: height, width: width, kernelHeight: kh, kernelWidth: kw, stride: stride,
             padding: padding, outputHeight: outputHeight, outputWidth: outputWidth)
         let (x, w, b) = (detached, weight.detached, bias?.detached)
+        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        let shape = ConvolutionShape(
+            transposed: false, batch: batch, inputChannels: cin, inputHeight: height, inputWidth: width,
+            outputChannels: cout, outputHeight: outputHeight, outputWidth: outputWidth, kernelHeight: kh, kernelWidth: kw,
+            stride: stride, padding: padding, hasBias: bias != nil, threads: ComputeThreads.count)
+        if let plan = ConvolutionBackend.plan(for: shape) {
+            return Tensor.convolution(plan, inputs: inputs, x, w, b)
+        }
         let k = geometry.rows
         let pixels = geometry.outputPixels
         let chunk = Swift.max(1, Swift.min(batch, columnBufferLimit / Swift.max(1, k * pixels)))
@@ -62,8 +70,7 @@ extension Tensor {
                     y.pointer + first * cout * pixels, bias: b?.pointer, accumulate: false)
             }
         }
-        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
-        return Tape.record(inputs, output: y) { context in
+        return Tape.record("conv2d im2col", inputs, output: y) { context in
             guard let gy = context.outputGradient(0) else { return }
             if b != nil, let gb = context.inputGradient(2) {
                 accumulateBiasGradient(gy, images: batch, channels: cout, pixels: pixels, gb)
@@ -138,6 +145,14 @@ extension Tensor {
             channels: cout, height: outputHeight, width: outputWidth, kernelHeight: kh, kernelWidth: kw,
             stride: stride, padding: padding, outputHeight: height, outputWidth: width)
         let (x, w, b) = (detached, weight.detached, bias?.detached)
+        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        let shape = ConvolutionShape(
+            transposed: true, batch: batch, inputChannels: cin, inputHeight: height, inputWidth: width,
+            outputChannels: cout, outputHeight: outputHeight, outputWidth: outputWidth, kernelHeight: kh, kernelWidth: kw,
+            stride: stride, padding: padding, hasBias: bias != nil, threads: ComputeThreads.count)
+        if let plan = ConvolutionBackend.plan(for: shape) {
+            return Tensor.convolution(plan, inputs: inputs, x, w, b)
+        }
         let k = geometry.rows
         let pixels = height * width
         let outputPixels = outputHeight * outputWidth
@@ -156,8 +171,7 @@ extension Tensor {
             }
             if let b { addBias(b.pointer, y.pointer, images: batch, channels: cout, pixels: outputPixels) }
         }
-        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
-        return Tape.record(inputs, output: y) { context in
+        return Tape.record("transposedConv2d im2col", inputs, output: y) { context in
             guard let gy = context.outputGradient(0) else { return }
             if b != nil, let gb = context.inputGradient(2) {
                 accumulateBiasGradient(gy, images: batch, channels: cout, pixels: outputPixels, gb)
@@ -185,6 +199,29 @@ extension Tensor {
                         transposed.pointer, images: images, channels: cin, pixels: pixels,
                         gx.pointer + first * cin * pixels, bias: nil, accumulate: gx.beta != 0)
                 }
+            }
+        }
+    }
+
+    /// Runs a convolution or transposed convolution through its oneDNN plan and records
+    /// the backward pass (input gradient by backward-data, weight and bias gradients by
+    /// backward-weights).
+    private static func convolution(_ plan: ConvolutionPlan, inputs: [Tensor], _ x: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
+        let shape = plan.shape
+        let y = Tensor(uninitializedShape: shape.outputDims)
+        plan.forward(input: x.pointer, weight: w.pointer, bias: b?.pointer, output: y.pointer)
+        return Tape.record(shape.transposed ? "transposedConv2d onednn" : "conv2d onednn", inputs, output: y) { context in
+            guard let gy = context.outputGradient(0) else { return }
+            let gw = context.inputGradientForOverwrite(1)
+            let gb = b == nil ? nil : context.inputGradient(2)
+            if let gw {
+                plan.backwardWeights(input: x.pointer, outputGradient: gy, weightGradient: gw.pointer, accumulate: gw.beta != 0, biasGradient: gb)
+            } else if let gb {
+                let pixels = shape.outputHeight * shape.outputWidth
+                accumulateBiasGradient(gy, images: shape.batch, channels: shape.outputChannels, pixels: pixels, gb)
+            }
+            if let gx = context.inputGradientForOverwrite(0) {
+                plan.backwardInput(outputGradient: gy, weight: w.pointer, inputGradient: gx.pointer, accumulate: gx.beta != 0)
             }
         }
     }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Elements per thread below which splitting elementwise work is not worth it.
 let elementwiseGrain = 32_768
 
@@ -13,16 +7,31 @@ enum UnaryFunction {
     case scale(Float)
     case shift(Float)
 
+    /// The function's name for ``OperationProfiler``.
+    var profileName: StaticString {
+        switch self {
+        case .relu: return "relu"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        case .softplus: return "softplus"
+        case .exp: return "exp"
+        case .log: return "log"
+        case .square: return "square"
+        case .scale: return "scale"
+        case .shift: return "shift"
+        }
+    }
+
     /// `y[i] = f(x[i])` over `range`.
     @inline(__always)
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
         switch self {
         case .relu: for i in range { y[i] = Swift.max(x[i], 0) }
-        case .sigmoid: for i in range { y[i] = stableSigmoid(x[i]) }
-        case .tanh: for i in range { y[i] = tanhf(x[i]) }
-        case .softplus: for i in range { y[i] = Swift.max(x[i], 0) + log1pf(expf(-Swift.abs(x[i]))) }
-        case .exp: for i in range { y[i] = expf(x[i]) }
-        case .log: for i in range { y[i] = logf(x[i]) }
+        case .sigmoid: vectorized(x, y, range, fill: 0, VectorMath.sigmoid)
+        case .tanh: vectorized(x, y, range, fill: 0, VectorMath.tanh)
+        case .softplus: vectorized(x, y, range, fill: 0, VectorMath.softplus)
+        case .exp: vectorized(x, y, range, fill: 0, VectorMath.exp)
+        case .log: vectorized(x, y, range, fill: 1, VectorMath.log)
         case .square: for i in range { y[i] = x[i] * x[i] }
         case let .scale(a): for i in range { y[i] = x[i] * a }
         case let .shift(a): for i in range { y[i] = x[i] + a }
@@ -39,7 +48,11 @@ enum UnaryFunction {
         case .relu: for i in range { gx[i] += x[i] > 0 ? gy[i] : 0 }
         case .sigmoid: for i in range { gx[i] += gy[i] * y[i] * (1 - y[i]) }
         case .tanh: for i in range { gx[i] += gy[i] * (1 - y[i] * y[i]) }
-        case .softplus: for i in range { gx[i] += gy[i] * stableSigmoid(x[i]) }
+        case .softplus:
+            VectorMath.forEachChunk(range) { i, n in
+                let g = VectorMath.load(gx + i, n) + VectorMath.load(gy + i, n) * VectorMath.sigmoid(VectorMath.load(x + i, n))
+                VectorMath.store(g, gx + i, n)
+            }
         case .exp: for i in range { gx[i] += gy[i] * y[i] }
         case .log: for i in range { gx[i] += gy[i] / x[i] }
         case .square: for i in range { gx[i] += gy[i] * 2 * x[i] }
@@ -49,12 +62,13 @@ enum UnaryFunction {
     }
 }
 
-/// The logistic function without overflow for large negative inputs.
+/// `y = f(x)` over `range`, eight elements at a time (the tail padded with `fill`).
 @inline(__always)
-func stableSigmoid(_ x: Float) -> Float {
-    if x >= 0 { return 1 / (1 + expf(-x)) }
-    let e = expf(x)
-    return e / (1 + e)
+func vectorized(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>, fill: Float,
+    _ f: (VectorMath.Lanes) -> VectorMath.Lanes
+) {
+    VectorMath.forEachChunk(range) { i, n in VectorMath.store(f(VectorMath.load(x + i, n, fill: fill)), y + i, n) }
 }
 
 extension Tensor {
@@ -65,7 +79,7 @@ extension Tensor {
         let count = self.count
         let (xp, yp) = (x.pointer, y.pointer)
         parallelChunks(count, grain: elementwiseGrain) { range in function.forward(xp, yp, range) }
-        return Tape.record([self], output: y) { context in
+        return Tape.record(function.profileName, [self], output: y) { context in
             guard let gy = context.outputGradient(0), let gx = context.inputGradient(0) else { return }
             let (xp, yp) = (x.pointer, y.pointer)
             parallelChunks(count, grain: elementwiseGrain) { range in function.backward(xp, yp, gy, gx, range) }

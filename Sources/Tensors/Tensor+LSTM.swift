@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension Tensor {
     /// The fused ConvLSTM cell update that follows the gate convolution.
     ///
@@ -36,43 +30,64 @@ extension Tensor {
         let newCell = Tensor(uninitializedShape: cell.shape)
         let (zp, cp, ap, hp, np) = (z.pointer, c.pointer, activations.pointer, hidden.pointer, newCell.pointer)
         parallelChunks(count, grain: elementwiseGrain / 4) { range in
-            for index in range {
-                let b = index / plane
-                let gate = b * 4 * plane + index % plane
-                let f = stableSigmoid(zp[gate])
-                let i = stableSigmoid(zp[gate + plane])
-                let o = stableSigmoid(zp[gate + 2 * plane])
-                let g = tanhf(zp[gate + 3 * plane])
-                let updated = f * cp[index] + i * g
-                (ap[gate], ap[gate + plane], ap[gate + 2 * plane], ap[gate + 3 * plane]) = (f, i, o, g)
-                np[index] = updated
-                hp[index] = o * tanhf(updated)
+            forEachPlaneRun(range, plane: plane) { index, n, gate in
+                let f = VectorMath.sigmoid(VectorMath.load(zp + gate, n))
+                let i = VectorMath.sigmoid(VectorMath.load(zp + gate + plane, n))
+                let o = VectorMath.sigmoid(VectorMath.load(zp + gate + 2 * plane, n))
+                let g = VectorMath.tanh(VectorMath.load(zp + gate + 3 * plane, n))
+                let updated = f * VectorMath.load(cp + index, n) + i * g
+                VectorMath.store(f, ap + gate, n)
+                VectorMath.store(i, ap + gate + plane, n)
+                VectorMath.store(o, ap + gate + 2 * plane, n)
+                VectorMath.store(g, ap + gate + 3 * plane, n)
+                VectorMath.store(updated, np + index, n)
+                VectorMath.store(o * VectorMath.tanh(updated), hp + index, n)
             }
         }
-        let outputs = Tape.record([gates, cell], outputs: [hidden, newCell]) { context in
+        let outputs = Tape.record("lstmCell", [gates, cell], outputs: [hidden, newCell]) { context in
             let gh = context.outputGradient(0)
             let gc = context.outputGradient(1)
             let gz = context.inputGradient(0)
             let gcPrevious = context.inputGradient(1)
             let (cp, ap, np) = (c.pointer, activations.pointer, newCell.pointer)
             parallelChunks(count, grain: elementwiseGrain / 4) { range in
-                for index in range {
-                    let b = index / plane
-                    let gate = b * 4 * plane + index % plane
-                    let (f, i, o, g) = (ap[gate], ap[gate + plane], ap[gate + 2 * plane], ap[gate + 3 * plane])
-                    let t = tanhf(np[index])
-                    let dh = gh?[index] ?? 0
-                    let dc = (gc?[index] ?? 0) + dh * o * (1 - t * t)
+                forEachPlaneRun(range, plane: plane) { index, n, gate in
+                    let f = VectorMath.load(ap + gate, n)
+                    let i = VectorMath.load(ap + gate + plane, n)
+                    let o = VectorMath.load(ap + gate + 2 * plane, n)
+                    let g = VectorMath.load(ap + gate + 3 * plane, n)
+                    let t = VectorMath.tanh(VectorMath.load(np + index, n))
+                    let dh = gh.map { VectorMath.load($0 + index, n) } ?? .zero
+                    let dc = (gc.map { VectorMath.load($0 + index, n) } ?? .zero) + dh * o * (1 - t * t)
                     if let gz {
-                        gz[gate] += dc * cp[index] * f * (1 - f)
-                        gz[gate + plane] += dc * g * i * (1 - i)
-                        gz[gate + 2 * plane] += dh * t * o * (1 - o)
-                        gz[gate + 3 * plane] += dc * i * (1 - g * g)
+                        func accumulate(_ offset: Int, _ value: VectorMath.Lanes) {
+                            VectorMath.store(VectorMath.load(gz + gate + offset, n) + value, gz + gate + offset, n)
+                        }
+                        accumulate(0, dc * VectorMath.load(cp + index, n) * f * (1 - f))
+                        accumulate(plane, dc * g * i * (1 - i))
+                        accumulate(2 * plane, dh * t * o * (1 - o))
+                        accumulate(3 * plane, dc * i * (1 - g * g))
                     }
-                    if let gcPrevious { gcPrevious[index] += dc * f }
+                    if let gcPrevious {
+                        VectorMath.store(VectorMath.load(gcPrevious + index, n) + dc * f, gcPrevious + index, n)
+                    }
                 }
             }
         }
         return (outputs[0], outputs[1])
+    }
+}
+
+/// Walks `range` of a `[B, h, H, W]` cell tensor eight elements at a time without crossing
+/// an image's boundary, giving `body` the element index, the lane count and the index of
+/// the same element in the `[B, 4h, H, W]` gate tensor's first (forget) block.
+@inline(__always)
+private func forEachPlaneRun(_ range: Range<Int>, plane: Int, _ body: (Int, Int, Int) -> Void) {
+    var start = range.lowerBound
+    while start < range.upperBound {
+        let b = start / plane
+        let end = Swift.min(range.upperBound, (b + 1) * plane)
+        VectorMath.forEachChunk(start..<end) { index, n in body(index, n, index + 3 * b * plane) }
+        start = end
     }
 }

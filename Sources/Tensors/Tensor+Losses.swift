@@ -45,7 +45,7 @@ extension Tensor {
                 yp[b] = 0.5 * inverseVariance * total + constant
             }
         }
-        return Tape.record([target, mean], output: y) { context in
+        return Tape.record("gaussianNLL", [target, mean], output: y) { context in
             guard let gy = context.outputGradient(0) else { return }
             let (xp, mp) = (x.pointer, mu.pointer)
             for (input, sign) in [(0, Float(1)), (1, Float(-1))] {
@@ -88,16 +88,18 @@ extension Tensor {
         let (mq, sq, mp, sp, yp) = (saved[0].pointer, saved[1].pointer, saved[2].pointer, saved[3].pointer, y.pointer)
         parallelChunks(batch) { range in
             for b in range {
-                var total: Float = 0
-                for j in (b * inner)..<((b + 1) * inner) {
-                    let d = mq[j] - mp[j]
-                    let variance = sp[j] * sp[j]
-                    total += logf(sp[j] / sq[j]) + (sq[j] * sq[j] + d * d) / (2 * variance) - 0.5
+                // Eight running sums in a fixed order; padded tail lanes (both deviations 1,
+                // means 0) contribute exactly 0.
+                var lanes = VectorMath.Lanes.zero
+                VectorMath.forEachChunk((b * inner)..<((b + 1) * inner)) { j, n in
+                    let d = VectorMath.load(mq + j, n) - VectorMath.load(mp + j, n)
+                    let (q, p) = (VectorMath.load(sq + j, n, fill: 1), VectorMath.load(sp + j, n, fill: 1))
+                    lanes += VectorMath.log(p / q) + (q * q + d * d) / (2 * p * p) - 0.5
                 }
-                yp[b] = total
+                yp[b] = lanes.sum()
             }
         }
-        return Tape.record(inputs, output: y) { context in
+        return Tape.record("gaussianKL", inputs, output: y) { context in
             guard let gy = context.outputGradient(0) else { return }
             let (mq, sq, mp, sp) = (saved[0].pointer, saved[1].pointer, saved[2].pointer, saved[3].pointer)
             let gmq = context.inputGradient(0)

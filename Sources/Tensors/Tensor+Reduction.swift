@@ -41,7 +41,7 @@ extension Tensor {
         for block in 0..<blocks { total += partials[block] }
         let y = Tensor(uninitializedShape: [])
         y.pointer.pointee = Float(total) * scale
-        return Tape.record([self], output: y) { context in
+        return Tape.record("sum", [self], output: y) { context in
             guard let gy = context.outputGradient(0), let gx = context.inputGradient(0) else { return }
             let g = gy.pointee * scale
             parallelChunks(count, grain: elementwiseGrain) { range in
@@ -105,7 +105,7 @@ extension Tensor {
                 }
             }
         }
-        return Tape.record([self], output: y) { context in
+        return Tape.record("sum along axis", [self], output: y) { context in
             guard let gy = context.outputGradient(0), let gx = context.inputGradient(0) else { return }
             parallelChunks(outer) { rows in
                 for o in rows {

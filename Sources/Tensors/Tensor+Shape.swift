@@ -16,7 +16,7 @@ extension Tensor {
         }
         let view = Tensor(shape: shape, storage: storage, offset: offset)
         let count = self.count
-        return Tape.record([self], output: view) { context in
+        return Tape.record("reshape", [self], output: view) { context in
             guard let gy = context.outputGradient(0), let gx = context.inputGradient(0) else { return }
             add(gx, gy, count)
         }
@@ -67,7 +67,7 @@ extension Tensor {
                 }
             }
         }
-        return Tape.record(tensors, output: y) { context in
+        return Tape.record("concatenate", tensors, output: y) { context in
             guard let gy = context.outputGradient(0) else { return }
             var column = 0
             for (index, block) in blocks.enumerated() {
@@ -118,7 +118,7 @@ extension Tensor {
             outputs.append(piece)
             column += block
         }
-        return Tape.record([self], outputs: outputs) { context in
+        return Tape.record("split", [self], outputs: outputs) { context in
             guard let gx = context.inputGradient(0) else { return }
             var column = 0
             for (index, block) in blocks.enumerated() {

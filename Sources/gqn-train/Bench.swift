@@ -9,6 +9,7 @@ import Glibc
 #endif
 
 extension GateComputation: ExpressibleByArgument {}
+extension ConvolutionBackend: ExpressibleByArgument {}
 
 /// Times full training steps (forward, backward, Adam) of a reference configuration.
 struct Bench: ParsableCommand {
@@ -45,8 +46,22 @@ struct Bench: ParsableCommand {
     @Option(help: "Seeds the parameters, the synthetic batch and the latent noise.")
     var seed: UInt64 = 1
 
+    @Option(
+        help: """
+            Convolution kernels: onednn or im2col-openblas. Default: what the engine picks by \
+            itself (oneDNN's JIT kernels where it compiles them).
+            """)
+    var convolutions: ConvolutionBackend?
+
     @Flag(help: "Print one JSON line per timed step as well.")
     var verbose = false
+
+    @Flag(
+        help: """
+            Time every operation kind (forward and backward) over the timed steps and add the \
+            per-step breakdown to the summary (field profile) and a table on stderr.
+            """)
+    var profile = false
 
     func validate() throws {
         guard GQNConfiguration.presets[config] != nil else {
@@ -59,6 +74,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         ComputeThreads.set(threads)
+        if let convolutions { ConvolutionBackend.preferred = convolutions }
         guard let configuration = GQNConfiguration.presets[config] else { return }
         let model = try GQNModel(configuration: configuration, seed: seed)
         model.gateComputation = gates
@@ -76,7 +92,11 @@ struct Bench: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             if first == nil { first = result }
             last = result
-            guard index >= warmup else { continue }
+            if index + 1 == warmup && profile { OperationProfiler.start() }
+            guard index >= warmup else {
+                if profile && warmup == 0 { OperationProfiler.start() }
+                continue
+            }
             times.append(seconds)
             forward.append(trainer.lastStepSeconds.forward)
             backward.append(trainer.lastStepSeconds.backward)
@@ -89,6 +109,8 @@ struct Bench: ParsableCommand {
                         loss: result.loss))
             }
         }
+        let profileRows = profile ? OperationProfiler.stop().map { ProfileRow($0, steps: steps, stepSeconds: median(times)) } : nil
+        if let profileRows { printProfile(profileRows, updateSeconds: median(update), stepSeconds: median(times)) }
         let (b, k) = (configuration.batchSize, configuration.maxContextViews)
         let executed = 3 * model.forwardFlops(batchSize: b, contextViews: k, gates: gates) / 1e9
         let naive = 3 * model.forwardFlops(batchSize: b, contextViews: k, gates: .naive) / 1e9
@@ -103,7 +125,9 @@ struct Bench: ParsableCommand {
                 gflopsNaiveEquivalent: naive / stepMedian, peakMb: peakResidentMegabytes(),
                 parameters: model.parameterCount, lossFirst: first?.loss ?? .nan, lossLast: last?.loss ?? .nan,
                 cpu: Machine.cpuModel, logicalCores: ProcessInfo.processInfo.activeProcessorCount,
-                blas: ComputeThreads.blasConfiguration))
+                blas: ComputeThreads.blasConfiguration, convolutionBackend: ConvolutionBackend.preferred.rawValue,
+                onednn: ConvolutionBackend.oneDNNDescription, convolutionKernels: ConvolutionBackend.compiledKernels,
+                profile: profileRows))
     }
 }
 
@@ -171,4 +195,45 @@ struct BenchSummary: Encodable {
     let cpu: String
     let logicalCores: Int
     let blas: String
+    /// The backend convolutions prefer (shapes oneDNN declines run on im2col + OpenBLAS).
+    let convolutionBackend: String
+    /// oneDNN's version and the instruction set of its kernels here.
+    let onednn: String
+    /// Every convolution shape of the step and the kernel that ran it.
+    let convolutionKernels: [String: String]
+    /// With `--profile`: milliseconds per step by operation kind, slowest first.
+    let profile: [ProfileRow]?
+}
+
+/// One operation kind's share of a training step (`gqn-train bench --profile`).
+struct ProfileRow: Encodable {
+    let operation: String
+    let callsPerStep: Double
+    let forwardMsPerStep: Double
+    let backwardMsPerStep: Double
+    /// Forward plus backward, as a fraction of the median step.
+    let shareOfStep: Double
+
+    init(_ entry: OperationProfiler.Entry, steps: Int, stepSeconds: Double) {
+        let n = Double(max(1, steps))
+        operation = entry.operation
+        callsPerStep = Double(entry.calls) / n
+        forwardMsPerStep = entry.forwardSeconds / n * 1e3
+        backwardMsPerStep = entry.backwardSeconds / n * 1e3
+        shareOfStep = (entry.forwardSeconds + entry.backwardSeconds) / n / stepSeconds
+    }
+}
+
+/// Prints the profile as a table on standard error (standard output carries the JSON).
+func printProfile(_ rows: [ProfileRow], updateSeconds: Double, stepSeconds: Double) {
+    var lines = ["operation                   calls  forward ms  backward ms  share"]
+    for row in rows {
+        lines.append(
+            row.operation.padding(toLength: 26, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f %11.2f %12.2f %6.1f%%", row.callsPerStep, row.forwardMsPerStep, row.backwardMsPerStep, 100 * row.shareOfStep))
+    }
+    lines.append(
+        "adam update".padding(toLength: 26, withPad: " ", startingAt: 0)
+            + String(format: " %6d %11.2f %12s %6.1f%%", 1, updateSeconds * 1e3, "-", 100 * updateSeconds / stepSeconds))
+    FileHandle.standardError.write((lines.joined(separator: "\n") + "\n").data(using: .utf8) ?? Data())
 }

@@ -79,8 +79,16 @@ enum NaiveConvolution {
     }
 }
 
+/// Runs `body` with convolutions on `backend`, restoring the engine's choice afterwards.
+func withConvolutionBackend<Result>(_ backend: ConvolutionBackend, _ body: () throws -> Result) rethrows -> Result {
+    let previous = ConvolutionBackend.preferred
+    ConvolutionBackend.preferred = backend
+    defer { ConvolutionBackend.preferred = previous }
+    return try body()
+}
+
 extension TensorsTests {
-    @Suite("Convolution against naive loops") struct ConvolutionReferenceTests {
+    @Suite("Convolution against naive loops", .serialized) struct ConvolutionReferenceTests {
         @Test("conv2d forward and backward", arguments: [
             NaiveConvolution.Sizes(batch: 2, cin: 3, height: 9, width: 7, cout: 5, kernel: 3, stride: 1, padding: 1),
             NaiveConvolution.Sizes(batch: 3, cin: 4, height: 8, width: 8, cout: 6, kernel: 2, stride: 2, padding: 0),
@@ -88,8 +96,15 @@ extension TensorsTests {
             NaiveConvolution.Sizes(batch: 2, cin: 3, height: 11, width: 9, cout: 2, kernel: 4, stride: 3, padding: 2),
             // Large enough that the column buffer is split into one-image chunks.
             NaiveConvolution.Sizes(batch: 3, cin: 64, height: 64, width: 64, cout: 2, kernel: 3, stride: 1, padding: 1),
-        ])
-        func conv2d(sizes s: NaiveConvolution.Sizes) throws {
+            // Channel counts that fill and overflow oneDNN's 16-channel blocks, as the GQN's do.
+            NaiveConvolution.Sizes(batch: 2, cin: 23, height: 8, width: 8, cout: 48, kernel: 5, stride: 1, padding: 2),
+            NaiveConvolution.Sizes(batch: 3, cin: 32, height: 8, width: 8, cout: 16, kernel: 1, stride: 1, padding: 0),
+        ], ConvolutionBackend.allCases)
+        func conv2d(sizes s: NaiveConvolution.Sizes, backend: ConvolutionBackend) throws {
+            try withConvolutionBackend(backend) { try conv2dAgainstNaive(s) }
+        }
+
+        private func conv2dAgainstNaive(_ s: NaiveConvolution.Sizes) throws {
             let x = testValues([s.batch, s.cin, s.height, s.width], seed: 31)
             let w = testValues([s.cout, s.cin, s.kernel, s.kernel], seed: 32)
             let b = testValues([s.cout], seed: 33)
@@ -111,8 +126,13 @@ extension TensorsTests {
             (2, 3, 5, 4, 2, 3, 2, 1),
             (1, 2, 3, 3, 3, 2, 3, 0),
             (2, 3, 4, 4, 2, 5, 1, 2),
-        ])
-        func transposed(configuration: (Int, Int, Int, Int, Int, Int, Int, Int)) throws {
+            (2, 32, 8, 8, 32, 4, 4, 0),  // the GQN canvas upsampler's shape, scaled down
+        ], ConvolutionBackend.allCases)
+        func transposed(configuration: (Int, Int, Int, Int, Int, Int, Int, Int), backend: ConvolutionBackend) throws {
+            try withConvolutionBackend(backend) { try transposedAgainstNaive(configuration) }
+        }
+
+        private func transposedAgainstNaive(_ configuration: (Int, Int, Int, Int, Int, Int, Int, Int)) throws {
             let (batch, cin, height, width, cout, kernel, stride, padding) = configuration
             let x = testValues([batch, cin, height, width], seed: 35)
             let w = testValues([cin, cout, kernel, kernel], seed: 36)
@@ -122,6 +142,46 @@ extension TensorsTests {
                 kernel: kernel, stride: stride, padding: padding)
             #expect(y.count == expected.count)
             #expect(relativeError(y.scalars, expected) < 1e-5)
+        }
+
+        @Test("the backends agree on forward and every gradient, accumulated gradients included", arguments: [
+            (false, 2, 40, 8, 64, 5, 1, 2), (false, 4, 3, 32, 32, 2, 2, 0), (true, 2, 32, 8, 32, 4, 4, 0),
+        ])
+        func backendsAgree(configuration: (Bool, Int, Int, Int, Int, Int, Int, Int)) throws {
+            let (transposed, batch, cin, size, cout, kernel, stride, padding) = configuration
+            let x = testValues([batch, cin, size, size], seed: 41)
+            let w = testValues(transposed ? [cin, cout, kernel, kernel] : [cout, cin, kernel, kernel], seed: 42)
+            let b = testValues([cout], seed: 43)
+            func run(_ backend: ConvolutionBackend) throws -> [[Float]] {
+                try withConvolutionBackend(backend) {
+                    let tape = Tape()
+                    let (tx, tw, tb) = (tape.watch(x), tape.watch(w), tape.watch(b))
+                    // The inputs feed two convolutions, so the second backward accumulates into
+                    // gradients the first one wrote.
+                    func apply(_ input: Tensor) throws -> Tensor {
+                        transposed
+                            ? try input.transposedConv2d(tw, bias: tb, stride: stride, padding: padding)
+                            : try input.conv2d(tw, bias: tb, stride: stride, padding: padding)
+                    }
+                    let y = try apply(tx)
+                    let y2 = try apply(tx * 0.5)
+                    let gy = testValues(y.shape, seed: 44)
+                    try tape.backward(from: try (y * gy + y2).sum())
+                    return [
+                        y.scalars, try #require(tape.gradient(of: tx)).scalars, try #require(tape.gradient(of: tw)).scalars,
+                        try #require(tape.gradient(of: tb)).scalars,
+                    ]
+                }
+            }
+            let reference = try run(.im2colGEMM)
+            let oneDNN = try run(.oneDNN)
+            for (name, (expected, found)) in zip(["y", "gx", "gw", "gb"], zip(reference, oneDNN)) {
+                #expect(relativeError(found, expected) < 1e-5, "\(name)")
+            }
+            let kernels = ConvolutionBackend.compiledKernels
+            let summary = "\(transposed ? "deconv" : "conv") \(batch)x\(cin)x\(size)x\(size) -> \(cout) k\(kernel)x\(kernel)"
+            let compiled = kernels.first { $0.key.hasPrefix(summary) }
+            #expect(compiled?.value.hasPrefix("jit") == true, "\(summary) ran on \(compiled?.value ?? "nothing")")
         }
 
         @Test func rejectsMismatchedShapes() {

@@ -1,6 +1,6 @@
 # Sourced by the Tools scripts: installs the Debian packages the build needs when missing.
 ensure_system_packages() {
-    local needed=(pkg-config libpng-dev libopenblas-dev)
+    local needed=(pkg-config libpng-dev libopenblas-dev libdnnl-dev)
     local missing=()
     local package
     for package in "${needed[@]}"; do
