@@ -1,4 +1,5 @@
 import CDNNL
+import Dispatch
 
 /// Moves one operand between the engine's plain layout (NCHW activations, PyTorch weight
 /// order) and the layout a oneDNN primitive chose for it (blocked, e.g. `nChw16c`).
@@ -42,7 +43,9 @@ struct LayoutBridge {
         let plainPointer = UnsafeMutablePointer(mutating: source)
         guard let toChosen else { return body(plainPointer) }
         let buffer = TensorStorage(uninitializedCount: chosenCount)
+        let start = OperationProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
         runtime.execute(toChosen.primitive, [(cdnnl_arg_from, plain, UnsafeMutableRawPointer(plainPointer)), (cdnnl_arg_to, chosen, UnsafeMutableRawPointer(buffer.pointer))])
+        if start > 0 { OperationProfiler.recordDetail("oneDNN reorders, inside the convolutions", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) }
         return withExtendedLifetime(buffer) { body(buffer.pointer) }
     }
 
@@ -57,6 +60,8 @@ struct LayoutBridge {
         body(buffer.pointer)
         let reorder = accumulate ? addToPlain : toPlain
         if let reorder {
+            let start = OperationProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+            defer { if start > 0 { OperationProfiler.recordDetail("oneDNN reorders, inside the convolutions", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) } }
             runtime.execute(reorder.primitive, [(cdnnl_arg_from, chosen, UnsafeMutableRawPointer(buffer.pointer)), (cdnnl_arg_to, plain, UnsafeMutableRawPointer(destination))])
         }
         withExtendedLifetime(buffer) {}

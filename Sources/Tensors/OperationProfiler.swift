@@ -65,6 +65,16 @@ public enum OperationProfiler {
         }
     }
 
+    /// Adds `seconds` to a detail row (time already inside an operation's own figures, such
+    /// as the layout reorders of the convolutions), kept apart under `name`.
+    static func recordDetail(_ name: StaticString, seconds: Double) {
+        state.withLock { state in
+            let key = "(\(name))"
+            state.entries[key, default: Entry(operation: key)].calls += 1
+            state.entries[key, default: Entry(operation: key)].forwardSeconds += seconds
+        }
+    }
+
     /// Charges `seconds` to `operation`'s backward pass.
     static func recordBackward(_ operation: StaticString, seconds: Double) {
         state.withLock { state in

@@ -8,14 +8,21 @@
 enum VectorMath {
     typealias Lanes = SIMD8<Float>
     static let width = Lanes.scalarCount
+    /// 1.5 * 2^23: adding it to a float below 2^22 in magnitude rounds it to an integer held
+    /// in the low mantissa bits; `magicBits` is its bit pattern.
+    private static let magic = Lanes(repeating: 12_582_912)
+    private static let magicBits = SIMD8<Int32>(repeating: 0x4B40_0000)
 
     /// `e^x`; 0 where the result would be denormal (x < -87.34), +inf above 88.72, and
     /// between 88.38 and 88.72 held at e^88.38 (2^n must stay a normal float).
     @inline(__always)
     static func exp(_ x: Lanes) -> Lanes {
-        let clamped = x.clamped(lowerBound: Lanes(repeating: -87.33654), upperBound: Lanes(repeating: 88.37626))
-        // x = n ln2 + r, |r| <= ln2 / 2, with ln2 split in two for an exact n ln2.
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        let clamped = clamp(x, -87.33654, 88.37626)
+        // x = n ln2 + r, |r| <= ln2 / 2, with ln2 split in two for an exact n ln2. Adding
+        // 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits
+        // (Swift's generic SIMD rounding and conversions run lane by lane; this does not).
+        let shifted = clamped * 1.442_695_04 + magic
+        let n = shifted - magic
         var r = clamped - n * 0.693_359_375
         r = r + n * 2.121_944_4e-4
         var p = Lanes(repeating: 1.987_569_15e-4)
@@ -26,7 +33,8 @@ enum VectorMath {
         p = p * r + 5.000_000_120_1e-1
         p = p * r * r + r + 1
         // 2^n by building the exponent field; n + 127 stays in [1, 254] after the clamp.
-        let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- magicBits
+        let exponent = (integer &+ 127) &<< 23
         var result = p * unsafeBitCast(exponent, to: Lanes.self)
         result.replace(with: 0, where: x .< -87.33654)
         result.replace(with: .infinity, where: x .> 88.72283)
@@ -55,7 +63,7 @@ enum VectorMath {
         p = p * f + 2.000_071_476_5e-1
         p = p * f - 2.499_999_399_3e-1
         p = p * f + 3.333_333_117_4e-1
-        let ef = Lanes(e)
+        let ef = unsafeBitCast(e &+ magicBits, to: Lanes.self) - magic  // Float(e) without a lane loop
         var y = p * f * z
         y = y + ef * -2.121_944_4e-4
         y = y - 0.5 * z
@@ -64,6 +72,13 @@ enum VectorMath {
         result.replace(with: .nan, where: x .< 0)
         result.replace(with: x, where: (x .== .infinity) .| (x .!= x))
         return result
+    }
+
+    /// `x` limited to `[lower, upper]` (NaN passes through). Selects instead of the standard
+    /// library's `clamped`, which checks and loops lane by lane.
+    @inline(__always)
+    static func clamp(_ x: Lanes, _ lower: Float, _ upper: Float) -> Lanes {
+        x.replacing(with: lower, where: x .< lower).replacing(with: upper, where: x .> upper)
     }
 
     /// `|x|`, by clearing the sign bits.

@@ -234,6 +234,7 @@ func printProfile(_ rows: [ProfileRow], updateSeconds: Double, stepSeconds: Doub
     }
     lines.append(
         "adam update".padding(toLength: 26, withPad: " ", startingAt: 0)
-            + String(format: " %6d %11.2f %12s %6.1f%%", 1, updateSeconds * 1e3, "-", 100 * updateSeconds / stepSeconds))
+            + String(format: " %6d %11.2f", 1, updateSeconds * 1e3) + "            -"
+            + String(format: " %6.1f%%", 100 * updateSeconds / stepSeconds))
     FileHandle.standardError.write((lines.joined(separator: "\n") + "\n").data(using: .utf8) ?? Data())
 }
