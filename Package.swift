@@ -42,7 +42,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
-        .target(name: "GQN", dependencies: ["Tensors", "DataLoader"]),
+        .target(name: "GQN", dependencies: ["Tensors", "DataLoader", "ShardFormat"]),
         .executableTarget(
             name: "gqn-train",
             dependencies: [
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "GQNTests", dependencies: ["GQN", "Tensors", "DataLoader"]),
         .testTarget(
             name: "gqn-trainTests",
-            dependencies: ["gqn-train", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]
+            dependencies: ["gqn-train", "scenegen", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]
         ),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
         .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec"]),
