@@ -115,6 +115,11 @@ public struct Probe: Sendable {
         func allPresent(_ labels: [[Bool]]) -> Double {
             ProbeScores.microF1(predicted: labels.map { $0.map { _ in true } }, truth: labels)
         }
+        func frequent(_ trainLabels: [[Bool]], _ testLabels: [[Bool]]) -> Double {
+            let columns = testLabels.first?.count ?? 0
+            let common = (0..<columns).map { column in 2 * trainLabels.filter { $0[column] }.count > trainLabels.count }
+            return ProbeScores.microF1(predicted: testLabels.map { _ in common }, truth: testLabels)
+        }
         return ProbeReport(
             checkpoint: checkpoint, data: directory.path, config: trained.configuration.name, step: step, context: context,
             trainSplit: trainSplit, testSplit: testSplit, testScenes: test.labels.count,
@@ -122,7 +127,10 @@ public struct Probe: Sendable {
             occupancy: occupancy, vocabulary: vocabulary, definitions: definitions,
             baselines: .init(
                 shapesF1AllPresent: allPresent(testTargets.shapes), coloursF1AllPresent: allPresent(testTargets.colours),
-                cellsF1AllPresent: allPresent(testTargets.cells)),
+                cellsF1AllPresent: allPresent(testTargets.cells),
+                shapesF1Frequent: frequent(trainTargets.shapes, testTargets.shapes),
+                coloursF1Frequent: frequent(trainTargets.colours, testTargets.colours),
+                cellsF1Frequent: frequent(trainTargets.cells, testTargets.cells)),
             results: results)
     }
 

@@ -28,8 +28,10 @@ extension ProbeReport {
         }
         lines.append("")
         lines.append(
-            "Label-free baselines on \(testSplit): F1 of predicting every label present: shapes \(number(baselines.shapesF1AllPresent)), "
-                + "colours \(number(baselines.coloursF1AllPresent)), cells \(number(baselines.cellsF1AllPresent)); "
+            "Label-free baselines on \(testSplit), micro-F1 of predicting every label present | the labels present in over half "
+                + "of the training scenes: shapes \(number(baselines.shapesF1AllPresent)) | \(number(baselines.shapesF1Frequent)), "
+                + "colours \(number(baselines.coloursF1AllPresent)) | \(number(baselines.coloursF1Frequent)), "
+                + "cells \(number(baselines.cellsF1AllPresent)) | \(number(baselines.cellsF1Frequent)); "
                 + "count: always the training set's most frequent count (majority); position: the training mean (mean pos).")
         lines.append("Shapes: \(vocabulary.shapes.joined(separator: ", ")); colours: \(vocabulary.colours.joined(separator: ", ")); "
             + "counts 0...\(vocabulary.maximumCount).")

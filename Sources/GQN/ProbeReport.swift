@@ -59,11 +59,21 @@ public struct ProbeReport: Codable, Equatable, Sendable {
         public var coloursF1AllPresent: Double
         /// Micro-F1 of predicting every cell occupied in every scene.
         public var cellsF1AllPresent: Double
+        /// Micro-F1 of predicting, in every scene, the shapes present in more than half of the
+        /// training scenes (what a probe that ignores its features, an intercept, learns).
+        public var shapesF1Frequent: Double
+        /// The same for colours.
+        public var coloursF1Frequent: Double
+        /// The same for cells.
+        public var cellsF1Frequent: Double
 
         enum CodingKeys: String, CodingKey {
             case shapesF1AllPresent = "shapes_f1_all_present"
             case coloursF1AllPresent = "colours_f1_all_present"
             case cellsF1AllPresent = "cells_f1_all_present"
+            case shapesF1Frequent = "shapes_f1_frequent"
+            case coloursF1Frequent = "colours_f1_frequent"
+            case cellsF1Frequent = "cells_f1_frequent"
         }
     }
 

@@ -15,8 +15,8 @@ struct ProbeCommand: ParsableCommand {
             --pixel-grid x --pixel-grid cells and the views. Probes (standardised features, regulariser chosen \
             on the last 20 % of the training scenes, then refitted): object count (softmax logistic, accuracy \
             beside the majority count), shapes present and colours present (a sigmoid per name, micro-F1), \
-            occupied cells of a 3x3 grid over the 7x7 floor (an object occupies the cell holding its centre; \
-            micro-F1), and for one-object scenes the position (ridge, mean distance in scene units beside the \
+            occupied cells of a --cells x --cells grid over the 7x7 floor (an object occupies the cell holding \
+            its centre; micro-F1), and for one-object scenes the position (ridge, mean distance in scene units beside the \
             training mean). Fitted on the first 100, 1,000 and all training scenes (at most --train-scenes): a \
             label-efficiency curve. Needs a dataset whose scenes list their objects (scenegen generate).
             """
@@ -43,6 +43,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "The side of the pixel features' grid.")
     var pixelGrid: Int = 8
 
+    @Option(help: "Cells per side of the occupancy grid over the 7x7 floor.")
+    var cells: Int = 3
+
     @Option(help: "Write the JSON report to this file.")
     var out: String?
 
@@ -59,6 +62,7 @@ struct ProbeCommand: ParsableCommand {
         if let context, context < 1 { throw ValidationError("--context must be at least 1, found \(context)") }
         if let trainScenes, trainScenes < 2 { throw ValidationError("--train-scenes must be at least 2, found \(trainScenes)") }
         guard pixelGrid >= 1 else { throw ValidationError("--pixel-grid must be at least 1, found \(pixelGrid)") }
+        guard cells >= 1 else { throw ValidationError("--cells must be at least 1, found \(cells)") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, found \(batch)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
     }
@@ -87,6 +91,7 @@ struct ProbeCommand: ParsableCommand {
         probe.trainSplit = trainSplit
         probe.testSplit = testSplit
         probe.pixelGrid = pixelGrid
+        probe.occupancy = OccupancyGrid(cells: cells)
         probe.batchSize = batch
         do {
             return try probe.run(trained: model, untrained: untrained, directory: dataURL, checkpoint: path, step: trainer.step)

@@ -157,6 +157,11 @@ struct MeasurementCommandTests {
             }
             #expect(Set(result.regularization.keys).isSuperset(of: ["count", "shapes", "colours", "cells"]))
         }
+        let b = report.baselines
+        for score in [b.shapesF1AllPresent, b.coloursF1AllPresent, b.cellsF1AllPresent, b.shapesF1Frequent, b.coloursF1Frequent, b.cellsF1Frequent] {
+            #expect((0...1).contains(score), "\(b)")
+        }
+        #expect(b.cellsF1AllPresent > 0 && b.shapesF1AllPresent > 0)
         // The trained and untrained networks differ, so their features (and usually scores) do.
         #expect(report.results[0] != report.results[1])
         let table = report.table()
