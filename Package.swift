@@ -44,7 +44,7 @@ let package = Package(
         // `dnnl` and GNU OpenMP (`gomp`, the runtime libdnnl uses) directly.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CDNNL"]),
-        .target(name: "GQN", dependencies: ["Tensors", "DataLoader"]),
+        .target(name: "GQN", dependencies: ["Tensors", "DataLoader", "ShardFormat"]),
         .executableTarget(
             name: "gqn-train",
             dependencies: [
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "GQNTests", dependencies: ["GQN", "Tensors", "DataLoader"]),
         .testTarget(
             name: "gqn-trainTests",
-            dependencies: ["gqn-train", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]
+            dependencies: ["gqn-train", "scenegen", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]
         ),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
         .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec"]),

@@ -14,13 +14,18 @@ struct BatchOutcome: Sendable {
 
 /// Builds a ``GQNBatch`` from a ``BatchPlan``: reads each record (length and CRC-32C checked by
 /// ``ShardReader``), picks its views, decodes them straight into the batch's buffers and
-/// writes their viewpoints. Immutable, so all decoding threads share one.
+/// writes their viewpoints; when asked, also decodes the query view's instance mask and keeps
+/// the record's labels. Immutable, so all decoding threads share one.
 struct BatchAssembler: Sendable {
     let layout: SplitLayout
     let shards: ShardCache
     let seed: UInt64
     let maximumContext: Int
     let policy: LoaderConfiguration.CorruptRecordPolicy
+    /// Whether to decode each query view's mask (the schema has masks: ``GQNLoader`` checks).
+    var queryMasks = false
+    /// Whether to keep each record's labels.
+    var labels = false
 
     /// Bytes of scratch memory a thread needs (one decoded RGB8 view).
     var scratchByteCount: Int { layout.schema.width * layout.schema.height * 3 }
@@ -50,6 +55,8 @@ struct BatchAssembler: Sendable {
         var contextViewpoints = [Float](repeating: 0, count: count * k * vp)
         var queryImage = [Float](repeating: 0, count: count * imageSize)
         var queryViewpoint = [Float](repeating: 0, count: count * vp)
+        var masks = [UInt8](repeating: 0, count: queryMasks ? count * height * width : 0)
+        var sceneLabels: [SceneLabels] = []
         var sceneIndices: [UInt64] = []
         sceneIndices.reserveCapacity(count)
         var skipped = 0
@@ -59,13 +66,15 @@ struct BatchAssembler: Sendable {
                     for sample in plan.samples {
                         let slot = sceneIndices.count
                         do throws(DataLoaderError) {
-                            let sceneIndex = try decode(
+                            let (sceneIndex, recordLabels) = try decode(
                                 sample, epoch: plan.epoch, contextCount: k, scratch: scratch,
                                 context: contextPixels.baseAddress! + slot * k * imageSize,
                                 contextViewpoints: &contextViewpoints, contextViewpointOffset: slot * k * vp,
                                 query: queryPixels.baseAddress! + slot * imageSize,
-                                queryViewpoint: &queryViewpoint, queryViewpointOffset: slot * vp)
+                                queryViewpoint: &queryViewpoint, queryViewpointOffset: slot * vp,
+                                masks: &masks, maskOffset: slot * height * width)
                             sceneIndices.append(sceneIndex)
+                            if labels { sceneLabels.append(recordLabels) }
                         } catch {
                             // A skipped record's slot is overwritten by the next one.
                             guard policy == .skip else { throw error }
@@ -86,20 +95,24 @@ struct BatchAssembler: Sendable {
             contextViewpoints.removeLast((count - filled) * k * vp)
             queryImage.removeLast((count - filled) * imageSize)
             queryViewpoint.removeLast((count - filled) * vp)
+            if queryMasks { masks.removeLast((count - filled) * height * width) }
         }
         let batch = GQNBatch(
             batchSize: filled, contextCount: k, height: height, width: width, contextImages: contextImages,
             contextViewpoints: contextViewpoints, queryImage: queryImage, queryViewpoint: queryViewpoint,
+            queryMasks: queryMasks ? masks : nil, labels: labels ? sceneLabels : nil,
             sceneIndices: sceneIndices, epoch: plan.epoch, batchNumber: plan.batchNumber)
         return .success(BatchOutcome(batch: batch, skipped: skipped, stateAfter: plan.stateAfter))
     }
 
-    /// Reads one record and writes its query and `contextCount` context views; returns its scene index.
+    /// Reads one record and writes its query and `contextCount` context views (and the query's
+    /// mask when asked); returns its scene index and labels.
     private func decode(
         _ sample: SampleReference, epoch: Int, contextCount: Int, scratch: UnsafeMutableRawBufferPointer,
         context: UnsafeMutablePointer<Float>, contextViewpoints: inout [Float], contextViewpointOffset: Int,
-        query: UnsafeMutablePointer<Float>, queryViewpoint: inout [Float], queryViewpointOffset: Int
-    ) throws(DataLoaderError) -> UInt64 {
+        query: UnsafeMutablePointer<Float>, queryViewpoint: inout [Float], queryViewpointOffset: Int,
+        masks: inout [UInt8], maskOffset: Int
+    ) throws(DataLoaderError) -> (UInt64, SceneLabels) {
         let reader = try shards.reader(Int(sample.shard))
         let recordNumber = Int(sample.record)
         let path = reader.url.path
@@ -129,12 +142,37 @@ struct BatchAssembler: Sendable {
             }
             if slot == 0 {
                 Self.writeViewpoint(view.pose, into: &queryViewpoint, at: queryViewpointOffset)
+                if queryMasks {
+                    do {
+                        try decodeMask(view.mask, into: &masks, at: maskOffset)
+                    } catch {
+                        throw .corruptRecord(shard: path, record: recordNumber, offset: nil,
+                                             reason: "view \(viewNumber): mask: \(error)")
+                    }
+                }
             } else {
                 Self.writeViewpoint(view.pose, into: &contextViewpoints,
                                     at: contextViewpointOffset + (slot - 1) * GQNBatch.viewpointSize)
             }
         }
-        return expected
+        return (expected, record.labels)
+    }
+
+    /// Decodes an 8-bit grey instance-mask PNG of the schema's size into `masks` at `offset`.
+    private func decodeMask(_ mask: [UInt8]?, into masks: inout [UInt8], at offset: Int) throws {
+        let schema = layout.schema
+        guard let mask else { throw MaskError("expected a mask PNG (the schema has masks), found none") }
+        let bitmap = try PNGCodec.decodeGray8(mask)
+        guard bitmap.width == schema.width, bitmap.height == schema.height else {
+            throw MaskError("expected \(schema.width)x\(schema.height), found \(bitmap.width)x\(bitmap.height)")
+        }
+        masks.replaceSubrange(offset..<(offset + bitmap.samples.count), with: bitmap.samples)
+    }
+
+    /// Why a view's mask could not be used.
+    private struct MaskError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 
     /// Decodes one colour image (PNG or raw RGB8) into planar floats in [0, 1].
@@ -158,15 +196,9 @@ struct BatchAssembler: Sendable {
         }
     }
 
-    /// Writes `[x, y, z, cos yaw, sin yaw, cos pitch, sin pitch]` at `offset`.
+    /// Writes ``GQNBatch/viewpoint(_:)`` of `pose` at `offset`.
     static func writeViewpoint(_ pose: CameraPose, into buffer: inout [Float], at offset: Int) {
-        buffer[offset] = pose.x
-        buffer[offset + 1] = pose.y
-        buffer[offset + 2] = pose.z
-        buffer[offset + 3] = cos(pose.yaw)
-        buffer[offset + 4] = sin(pose.yaw)
-        buffer[offset + 5] = cos(pose.pitch)
-        buffer[offset + 6] = sin(pose.pitch)
+        buffer.replaceSubrange(offset..<(offset + GQNBatch.viewpointSize), with: GQNBatch.viewpoint(pose))
     }
 }
 

@@ -16,6 +16,9 @@ public enum DataLoaderError: Error, Equatable, Sendable, CustomStringConvertible
     case unreadableShard(shard: String, reason: String)
     /// A saved ``LoaderState`` does not fit this configuration or dataset.
     case stateMismatch(field: String, expected: String, found: String)
+    /// Query masks were asked for (``LoaderConfiguration/queryMasks``) but the dataset stores
+    /// none; `path` is its manifest.
+    case missingMasks(path: String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,9 @@ public enum DataLoaderError: Error, Equatable, Sendable, CustomStringConvertible
             return "\(shard): unreadable shard: \(reason)"
         case .stateMismatch(let field, let expected, let found):
             return "loader state: \(field): expected \(expected), found \(found)"
+        case .missingMasks(let path):
+            return "\(path): schema.hasMasks: expected instance masks (generate with scenegen generate --masks), "
+                + "found a dataset without them"
         }
     }
 }

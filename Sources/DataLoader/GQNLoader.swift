@@ -39,8 +39,9 @@ public final class GQNLoader {
     ///   - configuration: What to read and how.
     ///   - state: A state saved from ``state``, or nil to start at the configuration's first epoch.
     /// - Throws: ``DataLoaderError``: `.invalidConfiguration`, `.manifest`, `.unknownSplit`,
-    ///   `.datasetMismatch` (the manifest's shards do not tile the split), or
-    ///   `.stateMismatch` (the state has another seed or scene count, or an impossible position).
+    ///   `.datasetMismatch` (the manifest's shards do not tile the split),
+    ///   `.stateMismatch` (the state has another seed or scene count, or an impossible position), or
+    ///   `.missingMasks` (query masks asked of a dataset without masks).
     public init(configuration: LoaderConfiguration, resumingFrom state: LoaderState? = nil) throws(DataLoaderError) {
         try configuration.validate()
         let layout = try SplitLayout(directory: configuration.directory, split: configuration.split)
@@ -50,6 +51,9 @@ public final class GQNLoader {
                     + "\(layout.schema.viewsPerScene) per scene, one is the query)",
                 found: "up to \(configuration.context.maximum)")
         }
+        if configuration.queryMasks, !layout.schema.hasMasks {
+            throw .missingMasks(path: configuration.directory.appendingPathComponent(Manifest.fileName).path)
+        }
         let planner = try BatchPlanner(layout: layout, configuration: configuration, state: state)
         self.configuration = configuration
         self.schema = layout.schema
@@ -57,7 +61,8 @@ public final class GQNLoader {
         self.state = state ?? LoaderState(epoch: configuration.firstEpoch, position: 0, seed: configuration.seed,
                                           sceneCount: layout.sceneCount)
         let assembler = BatchAssembler(layout: layout, shards: ShardCache(layout: layout), seed: configuration.seed,
-                                       maximumContext: configuration.context.maximum, policy: configuration.corruptRecords)
+                                       maximumContext: configuration.context.maximum, policy: configuration.corruptRecords,
+                                       queryMasks: configuration.queryMasks, labels: configuration.labels)
         pipeline = DecodePipeline(planner: planner, assembler: assembler, prefetchBatches: configuration.prefetchBatches,
                                   threads: configuration.decodeThreads)
     }

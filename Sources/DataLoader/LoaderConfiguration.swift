@@ -80,6 +80,13 @@ public struct LoaderConfiguration: Sendable, Equatable {
     public var firstEpoch: Int
     /// How many epochs to read (`firstEpoch ..< firstEpoch + epochs`), or nil for no end.
     public var epochs: Int?
+    /// Whether each batch carries its query views' instance masks (``GQNBatch/queryMasks``),
+    /// for measuring errors over object and room pixels. The dataset must store masks
+    /// (`scenegen generate --masks`); otherwise the loader throws
+    /// ``DataLoaderError/missingMasks(path:)``.
+    public var queryMasks: Bool
+    /// Whether each batch carries its scenes' ground truth (``GQNBatch/labels``), for probes.
+    public var labels: Bool
 
     /// Creates a configuration.
     /// - Parameters:
@@ -98,11 +105,14 @@ public struct LoaderConfiguration: Sendable, Equatable {
     ///   - corruptRecords: The corruption policy.
     ///   - firstEpoch: The first epoch.
     ///   - epochs: How many epochs, or nil for no end.
+    ///   - queryMasks: Whether batches carry the query views' instance masks.
+    ///   - labels: Whether batches carry the scenes' ground truth.
     public init(
         directory: URL, split: String = "train", batchSize: Int = 16, context: ContextCount = .fixed(3),
         seed: UInt64 = 0, shuffle: Bool = true, shuffleBufferSize: Int = 10_000, rank: Int = 0, worldSize: Int = 1,
         prefetchBatches: Int = 4, decodeThreads: Int = 2, dropLast: Bool = false,
-        corruptRecords: CorruptRecordPolicy = .fail, firstEpoch: Int = 0, epochs: Int? = 1
+        corruptRecords: CorruptRecordPolicy = .fail, firstEpoch: Int = 0, epochs: Int? = 1, queryMasks: Bool = false,
+        labels: Bool = false
     ) {
         self.directory = directory
         self.split = split
@@ -119,6 +129,8 @@ public struct LoaderConfiguration: Sendable, Equatable {
         self.corruptRecords = corruptRecords
         self.firstEpoch = firstEpoch
         self.epochs = epochs
+        self.queryMasks = queryMasks
+        self.labels = labels
     }
 
     /// Throws the first setting that is out of range.

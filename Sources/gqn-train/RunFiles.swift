@@ -100,6 +100,22 @@ enum RunFiles {
         }
     }
 
+    /// The context counts `--context` asks for: nil gives the model's maximum (at most
+    /// `viewsPerScene - 1`), `all` every count from 1 to that, a number itself (1...`viewsPerScene - 1`).
+    static func contextCounts(_ argument: String?, maximum: Int, viewsPerScene: Int) throws -> [Int] {
+        let largest = min(maximum, viewsPerScene - 1)
+        switch argument {
+        case nil: return [largest]
+        case "all": return Array(1...largest)
+        case let text?:
+            guard let k = Int(text), (1...(viewsPerScene - 1)).contains(k) else {
+                throw TrainCommandError(
+                    "--context: expected 1...\(viewsPerScene - 1) (the dataset has \(viewsPerScene) views per scene) or all, found \(text)")
+            }
+            return [k]
+        }
+    }
+
     /// Checks that a dataset's images fit a configuration.
     static func checkImages(_ schema: DatasetSchema, _ configuration: GQNConfiguration, data: String) throws {
         guard schema.width == configuration.imageSize, schema.height == configuration.imageSize else {

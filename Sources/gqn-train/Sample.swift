@@ -1,15 +1,17 @@
 import ArgumentParser
+import DataLoader
 import Foundation
 import GQN
 import ImageCodec
 import ShardFormat
 import Tensors
 
-/// Draws the GQN "imagination" picture of one scene.
+/// Draws the GQN "imagination" picture of one scene, or with `--uncertainty` how its
+/// imagination of one view settles as context views are added.
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Render one scene from its context views: its other recorded views and a ring of novel viewpoints (PNG).",
+        abstract: "Render one scene from its context views: its other recorded views and a ring of novel viewpoints, or with --uncertainty the prior samples' spread per context count (PNG).",
         discussion: """
             The first K recorded views of the scene are the context. Rows of the picture: (1) the context \
             views; (2) the scene's other recorded views, ground truth; (3) the model's prediction for each \
@@ -17,6 +19,13 @@ struct Sample: ParsableCommand {
             novel viewpoints at the first context view's height, distance from the room's vertical axis \
             and pitch, yaw every 30 degrees, each looking towards the axis (no ground truth): a prior-mean \
             row and S sample rows.
+
+            With --uncertainty: the query is recorded view K (K = --context, default the model's maximum) and \
+            row k (k = 1...K) uses views 0..<k as context: ground truth | prior mean | S prior samples | \
+            variance map | the k context views. The variance map shows, per pixel, the variance across the S \
+            samples averaged over RGB, on one colour scale shared by every row (black 0, red, yellow, white at \
+            the largest pixel variance of any row; the value is printed as variance_scale_max). The JSON line \
+            gives per k the mean per-pixel variance and the prior mean's MSE.
             """
     )
 
@@ -47,13 +56,18 @@ struct Sample: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and the engine's loops.")
     var threads: Int = 2
 
+    @Flag(help: "Draw the uncertainty picture instead: per context count, samples and a variance map of one query view.")
+    var uncertainty = false
+
     /// Novel viewpoints on the ring.
     static let ringViews = 12
 
     func validate() throws {
         guard scene >= 0 else { throw ValidationError("--scene must be at least 0, found \(scene)") }
         if let context, context < 1 { throw ValidationError("--context must be at least 1, found \(context)") }
-        guard samples >= 0 else { throw ValidationError("--samples must be at least 0, found \(samples)") }
+        guard samples >= (uncertainty ? 2 : 0) else {
+            throw ValidationError("--samples must be at least \(uncertainty ? "2 with --uncertainty (a variance needs two)" : "0"), found \(samples)")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file, found \(out)") }
     }
@@ -65,13 +79,15 @@ struct Sample: ParsableCommand {
         let directory = URL(fileURLWithPath: data).standardizedFileURL
         let (schema, record) = try Self.readScene(directory: directory, split: split, scene: scene)
         try RunFiles.checkImages(schema, model.configuration, data: data)
-        let k = context ?? min(model.configuration.maxContextViews, schema.viewsPerScene - 1)
-        guard k <= record.views.count - 1 else {
-            throw TrainCommandError("--context: expected at most \(record.views.count - 1) (the scene has \(record.views.count) views), found \(k)")
-        }
+        let k = try RunFiles.contextCounts(
+            context.map(String.init), maximum: model.configuration.maxContextViews, viewsPerScene: record.views.count)[0]
         let size = schema.width
         let images = try record.views.map { try Self.planar($0.image, schema: schema) }
-        let viewpoints = record.views.map { Self.viewpoint($0.pose) }
+        let viewpoints = record.views.map { GQNBatch.viewpoint($0.pose) }
+        if uncertainty {
+            try drawUncertainty(model: model, images: images, viewpoints: viewpoints, context: k, sceneIndex: record.sceneIndex)
+            return
+        }
         let contextImages = images[0..<k].flatMap { $0 }
         let contextViewpoints = viewpoints[0..<k].flatMap { $0 }
 
@@ -81,7 +97,7 @@ struct Sample: ParsableCommand {
         let start = atan2(first.y, first.x)
         let ring = (0..<Self.ringViews).map { index -> [Float] in
             let angle = start + Float(index) * 2 * .pi / Float(Self.ringViews)
-            return Self.viewpoint(CameraPose(
+            return GQNBatch.viewpoint(CameraPose(
                 x: radius * cos(angle), y: radius * sin(angle), z: first.z, yaw: angle + .pi, pitch: first.pitch))
         }
 
@@ -152,10 +168,5 @@ struct Sample: ParsableCommand {
             for channel in 0..<3 { values[channel * plane + pixel] = Float(rgb[pixel * 3 + channel]) / 255 }
         }
         return values
-    }
-
-    /// `[x, y, z, cos yaw, sin yaw, cos pitch, sin pitch]`, as the loader writes it.
-    static func viewpoint(_ pose: CameraPose) -> [Float] {
-        [pose.x, pose.y, pose.z, cos(pose.yaw), sin(pose.yaw), cos(pose.pitch), sin(pose.pitch)]
     }
 }

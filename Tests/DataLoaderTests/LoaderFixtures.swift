@@ -29,16 +29,32 @@ enum LoaderFixtures {
                    pitch: -0.05 * Float(view))
     }
 
+    /// The instance ids of view `view` of scene `scene`: 0, 1 or 2, distinct per scene and view.
+    static func mask(scene: UInt64, view: Int, width: Int, height: Int) -> [UInt8] {
+        (0..<(width * height)).map { UInt8((Int(scene) + 3 * view + $0 * ($0 % 5)) % 3) }
+    }
+
+    /// The ground truth of scene `scene`: `scene % 3` objects whose shapes and positions depend on it.
+    static func labels(scene: UInt64) -> SceneLabels {
+        let objects = (0..<Int(scene % 3)).map { k in
+            ObjectLabel(shape: ["box", "cone"][k], colorName: "red", color: SIMD3(1, 0, 0),
+                        position: SIMD3(Float(scene) * 0.1, Float(k), 0.5), size: SIMD3(1, 1, 1), yaw: 0, pitch: 0, roll: 0)
+        }
+        return SceneLabels(room: RoomLabel(wallTexture: "red", floorTexture: "blue"), objects: objects, lights: [])
+    }
+
     static func record(scene: UInt64, schema: DatasetSchema) throws -> SceneRecord {
         let views = try (0..<schema.viewsPerScene).map { view -> ViewRecord in
             let raw = pixels(scene: scene, view: view, width: schema.width, height: schema.height)
             let image = schema.imageEncoding == .raw
                 ? raw
                 : try PNGCodec.encode(Bitmap(width: schema.width, height: schema.height, channels: 3, samples: raw))
+            let ids = mask(scene: scene, view: view, width: schema.width, height: schema.height)
             return ViewRecord(image: image, pose: pose(scene: scene, view: view), cameraToWorld: SIMD16(repeating: 0),
-                              intrinsics: CameraIntrinsics(fx: 10, fy: 10, cx: 4, cy: 3))
+                              intrinsics: CameraIntrinsics(fx: 10, fy: 10, cx: 4, cy: 3),
+                              mask: schema.hasMasks ? try PNGCodec.encode(Bitmap(width: schema.width, height: schema.height, channels: 1, samples: ids)) : nil)
         }
-        let labels = SceneLabels(room: RoomLabel(wallTexture: "red", floorTexture: "blue"), objects: [], lights: [])
+        let labels = labels(scene: scene)
         return SceneRecord(sceneIndex: scene, sceneSeed: scene &* 31, views: views, labels: labels)
     }
 
@@ -46,11 +62,11 @@ enum LoaderFixtures {
     /// `shardSize` scenes (the last one smaller).
     static func dataset(
         splits: [(String, Int)] = [("train", 37), ("test", 6)], shardSize: Int = 8, views: Int = 5,
-        width: Int = 8, height: Int = 6, encoding: DatasetSchema.ImageEncoding = .png
+        width: Int = 8, height: Int = 6, encoding: DatasetSchema.ImageEncoding = .png, masks: Bool = false
     ) throws -> URL {
         let directory = root.appendingPathComponent(UUID().uuidString, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let schema = DatasetSchema(width: width, height: height, imageEncoding: encoding, viewsPerScene: views)
+        let schema = DatasetSchema(width: width, height: height, imageEncoding: encoding, viewsPerScene: views, hasMasks: masks)
         var entries: [ShardEntry] = []
         var datasetSplits: [DatasetSplit] = []
         var first: UInt64 = 0

@@ -77,7 +77,8 @@ struct GQNTrainTests {
         #expect(report.results.count == 1 && figures.scenes == 2 && figures.context == 3)
 
         // Which view is each scene's query: the loader decides; identify it by its x coordinate.
-        let loader = try GQNLoader(configuration: Evaluate.loaderConfiguration(directory: data, split: "test", context: 3, batch: 8))
+        let loader = try GQNLoader(configuration: Evaluation(contextCounts: [3]).loaderConfiguration(
+            directory: data, split: "test", context: 3, masks: false))
         let batch = try #require(try loader.next())
         var meanError = 0.0, nearestError = 0.0
         let nearest = [0: 1, 1: 0, 2: 1, 3: 1]  // xs = 0, 1, 5, 2: the closest other x
@@ -97,9 +98,9 @@ struct GQNTrainTests {
             }
         }
         let values = Double(2 * 3 * 32 * 32)
-        #expect(abs(figures.mseBaselineContextMean - meanError / values) < 1e-6)
-        #expect(abs(figures.mseBaselineNearestPose - nearestError / values) < 1e-6)
-        #expect(figures.mseBaselineNearestPose != figures.mseBaselineContextMean)
+        #expect(abs(figures.image.mseBaselineContextMean - meanError / values) < 1e-6)
+        #expect(abs(figures.image.mseBaselineNearestPose - nearestError / values) < 1e-6)
+        #expect(figures.image.mseBaselineNearestPose != figures.image.mseBaselineContextMean)
 
         // Deterministic, and --context all gives every K.
         #expect(try command.makeReport() == report)
@@ -115,7 +116,8 @@ struct GQNTrainTests {
         func viewpoint(_ x: Float, _ yaw: Float, _ pitch: Float) -> ArraySlice<Float> {
             [x, 0, 0, cos(yaw), sin(yaw), cos(pitch), sin(pitch)][...]
         }
-        #expect(abs(Evaluate.poseDistance(viewpoint(0, 3.0, 0), viewpoint(1, -3.0, 0.2)) - (1 + (2 * .pi - 6) + 0.2)) < 1e-5)
+        let distance = ViewBaselines.poseDistance(viewpoint(0, 3.0, 0), viewpoint(1, -3.0, 0.2))
+        #expect(abs(distance - (1 + (2 * .pi - 6) + 0.2)) < 1e-5)
     }
 
     @Test("a batch from the loader runs through the model")

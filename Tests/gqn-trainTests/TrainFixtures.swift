@@ -43,11 +43,31 @@ enum TrainFixtures {
         CameraPose(x: xs[view], y: Float(scene), z: 1, yaw: 0.3, pitch: -0.1)
     }
 
-    /// A dataset with the given splits (name, scenes), `views` views per scene, 32x32 PNG.
-    static func dataset(splits: [(String, Int)], views: Int = 5, shardSize: Int = 4) throws -> URL {
+    /// The instance mask of a view: object 1 in a band of columns that moves with the scene and
+    /// view, in the lower half; object 2 in a small square whose presence depends on the view.
+    static func mask(scene: UInt64, view: Int) -> [UInt8] {
+        var ids: [UInt8] = []
+        ids.reserveCapacity(size * size)
+        for y in 0..<size {
+            for x in 0..<size {
+                if y >= 16, (x + 3 * view + Int(scene)) % 11 < 4 {
+                    ids.append(1)
+                } else if view % 2 == 0, (2..<7).contains(x), (3..<9).contains(y) {
+                    ids.append(2)
+                } else {
+                    ids.append(0)
+                }
+            }
+        }
+        return ids
+    }
+
+    /// A dataset with the given splits (name, scenes), `views` views per scene, 32x32 PNG;
+    /// with `masks`, every view has ``mask(scene:view:)`` and every scene two labelled objects.
+    static func dataset(splits: [(String, Int)], views: Int = 5, shardSize: Int = 4, masks: Bool = false) throws -> URL {
         let directory = URL(fileURLWithPath: path("data"), isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let schema = DatasetSchema(width: size, height: size, imageEncoding: .png, viewsPerScene: views)
+        let schema = DatasetSchema(width: size, height: size, imageEncoding: .png, viewsPerScene: views, hasMasks: masks)
         var entries: [ShardEntry] = []
         var datasetSplits: [DatasetSplit] = []
         var first: UInt64 = 0
@@ -63,9 +83,16 @@ enum TrainFixtures {
                         ViewRecord(
                             image: try PNGCodec.encode(Bitmap(width: size, height: size, channels: 3, samples: pixels(scene: scene, view: view))),
                             pose: pose(scene: scene, view: view), cameraToWorld: SIMD16(repeating: 0),
-                            intrinsics: CameraIntrinsics(fx: 10, fy: 10, cx: 16, cy: 16))
+                            intrinsics: CameraIntrinsics(fx: 10, fy: 10, cx: 16, cy: 16),
+                            mask: masks ? try PNGCodec.encode(Bitmap(width: size, height: size, channels: 1, samples: mask(scene: scene, view: view))) : nil)
                     }
-                    let labels = SceneLabels(room: RoomLabel(wallTexture: "red", floorTexture: "blue"), objects: [], lights: [])
+                    let objects = masks ? [
+                        ObjectLabel(shape: "box", colorName: "red", color: SIMD3(1, 0, 0), position: SIMD3(-2, 1, 0.5),
+                                    size: SIMD3(1, 1, 1), yaw: 0, pitch: 0, roll: 0),
+                        ObjectLabel(shape: "sphere", colorName: "blue", color: SIMD3(0, 0, 1), position: SIMD3(2, -1, 0.5),
+                                    size: SIMD3(1, 1, 1), yaw: 0, pitch: 0, roll: 0),
+                    ] : []
+                    let labels = SceneLabels(room: RoomLabel(wallTexture: "red", floorTexture: "blue"), objects: objects, lights: [])
                     try writer.append(SceneRecord(sceneIndex: scene, sceneSeed: scene, views: viewRecords, labels: labels))
                 }
                 entries.append(ShardEntry(summary: try writer.finish(), split: name, firstSceneIndex: start))
