@@ -3,31 +3,22 @@
 
 Usage: check_safetensors.py DIRECTORY
 DIRECTORY holds fixture.safetensors and fixture.json (expected names, shapes and values),
-both written by `gqn-train write-safetensors-fixture DIRECTORY`. Installs `safetensors`
-and `numpy` with pip when they are missing. Exits non-zero on any mismatch.
+both written by `gqn-train write-safetensors-fixture DIRECTORY`. Needs `numpy` and
+`safetensors` (Tools/test.sh runs it in its own virtual environment that has them).
+Exits non-zero on any mismatch.
 """
-import importlib
 import json
-import subprocess
 import sys
 
-
-def ensure(module, package):
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", package])
-        return importlib.import_module(module)
+import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import load_file
 
 
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     directory = sys.argv[1]
-    np = ensure("numpy", "numpy")
-    ensure("safetensors", "safetensors")
-    from safetensors import safe_open
-    from safetensors.numpy import load_file
 
     path = f"{directory}/fixture.safetensors"
     with open(f"{directory}/fixture.json") as handle:

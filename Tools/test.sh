@@ -13,13 +13,34 @@ swift build -c release -Xswiftc -enable-testing --build-tests
 # bit for bit, which tests running alongside would disturb. The suite takes seconds anyway.
 swift test -c release -Xswiftc -enable-testing --skip-build --no-parallel "$@"
 
-# A safetensors file written by the Tensors module must load in Python's `safetensors`
-# with the exact values the Swift side wrote (skipped when python3 is absent).
-if command -v python3 >/dev/null 2>&1; then
-    fixture="$(mktemp -d)"
-    trap 'rm -rf "$fixture"' EXIT
-    "$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/gqn-train" write-safetensors-fixture "$fixture"
-    python3 Tools/check_safetensors.py "$fixture"
-else
-    echo "python3 not found: skipping the safetensors interoperability check" >&2
+# The Python checks run in a virtual environment of their own, never in the system Python:
+# numpy, safetensors and CPU torch in .venv-test (gitignored), made on the first run and
+# reused while it still imports all three.
+venv=".venv-test"
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "python3 not found: cannot run the safetensors and PyTorch reference checks" >&2
+    exit 1
 fi
+if ! "$venv/bin/python" -c "import numpy, safetensors, torch" >/dev/null 2>&1; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    make_python_environment "$venv/bin/python"
+fi
+bin="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)"
+fixtures="$(mktemp -d)"
+trap 'rm -rf "$fixtures"' EXIT
+
+# A safetensors file written by the Tensors module must load in Python's `safetensors`
+# with the exact values the Swift side wrote.
+"$bin/gqn-train" write-safetensors-fixture "$fixtures"
+"$venv/bin/python" -B Tools/check_safetensors.py "$fixtures"
+
+# One training step of the Swift GQN (pool and tower representations, precomputed and
+# naive gates) against an independent PyTorch implementation: loss and every gradient.
+for case in "tiny precomputed" "small precomputed" "tiny naive"; do
+    read -r config gates <<<"$case"
+    mkdir "$fixtures/$config-$gates"
+    "$bin/gqn-train" write-reference-fixture "$fixtures/$config-$gates" --config "$config" --gates "$gates"
+done
+"$venv/bin/python" -B Tools/check_pytorch_reference.py \
+    "$fixtures/tiny-precomputed" "$fixtures/small-precomputed" "$fixtures/tiny-naive"

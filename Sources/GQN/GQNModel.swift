@@ -170,6 +170,21 @@ public final class GQNModel {
         try loss(batch, pixelStandardDeviation: 1, noiseSeed: noiseSeed).mean
     }
 
+    /// The latent noise that ``loss(_:pixelStandardDeviation:noiseSeed:tracked:)`` and
+    /// ``generate(contextImages:contextViewpoints:queryViewpoints:usePriorMean:noiseSeed:)``
+    /// draw for `noiseSeed`: one standard normal tensor `eps` per generation step, used as
+    /// `z = mean + std * eps`.
+    ///
+    /// For reference implementations that must reproduce a pass exactly (the PyTorch check
+    /// of `gqn-train write-reference-fixture`); the model itself never needs it.
+    /// - Parameters:
+    ///   - batchSize: Scenes per batch.
+    ///   - noiseSeed: The seed given to the pass.
+    /// - Returns: ``GQNConfiguration/steps`` tensors of shape `[batchSize, z, g, g]`, step 0 first.
+    public func latentNoise(batchSize: Int, noiseSeed: UInt64) -> [Tensor] {
+        (0..<configuration.steps).map { generator.latentNoise(step: $0, batch: batchSize, noiseSeed: noiseSeed) }
+    }
+
     /// Analytic forward flops of all convolutions for one batch.
     /// - Parameters:
     ///   - batchSize: Scenes per batch.

@@ -57,6 +57,14 @@ public final class GQNTrainer {
     /// Adam's own update count (equal to ``step`` unless the state was restored inconsistently).
     public var optimizerStep: Int { optimizer.step }
 
+    /// The noise seed that training step `step` hands to ``GQNModel/loss(_:pixelStandardDeviation:noiseSeed:tracked:)``.
+    ///
+    /// With ``GQNModel/latentNoise(batchSize:noiseSeed:)`` it lets a reference
+    /// implementation reproduce a training step's latent noise exactly.
+    /// - Parameter step: The 0-based step (``step`` before the call to ``train(on:)``).
+    /// - Returns: ``seed`` and `step` mixed (SplitMix64).
+    public func noiseSeed(forStep step: Int) -> UInt64 { mix(seed, UInt64(truncatingIfNeeded: step)) }
+
     /// Runs one training step on a batch.
     /// - Parameter batch: Context and query views.
     /// - Returns: The step's loss, its parts and the schedule values it used.
@@ -70,7 +78,7 @@ public final class GQNTrainer {
         parameters.zeroGradients()
         let tape = Tape()
         let result = try model.loss(
-            batch, pixelStandardDeviation: sigma, noiseSeed: mix(seed, UInt64(step)), tracked: parameters.track(on: tape))
+            batch, pixelStandardDeviation: sigma, noiseSeed: noiseSeed(forStep: step), tracked: parameters.track(on: tape))
         let forwardEnd = DispatchTime.now().uptimeNanoseconds
         try tape.backward(from: result.loss)
         let backwardEnd = DispatchTime.now().uptimeNanoseconds

@@ -143,7 +143,7 @@ struct Generator {
                 priorParameters = try prior(hGenerator, p)
             }
             let (priorMean, priorDeviation) = try gaussian(priorParameters, z)
-            let noise = Tensor.randomNormal(shape: grid(z), seed: mix(noiseSeed, UInt64(step)))
+            let noise = latentNoise(step: step, batch: batch, noiseSeed: noiseSeed)
             let latent: Tensor
             switch mode {
             case .posterior:
@@ -195,6 +195,14 @@ struct Generator {
         }
         guard let canvas else { throw GQNError.invalidConfiguration("expected at least one generation step") }
         return Rollout(mean: try output(canvas, p).sigmoid(), kl: kl)
+    }
+
+    /// The standard normal noise `eps` of step `step` (`z = mean + std * eps`): `[B, z, g, g]`,
+    /// keyed by `(noiseSeed, step)`. The one place a rollout's noise is drawn.
+    func latentNoise(step: Int, batch: Int, noiseSeed: UInt64) -> Tensor {
+        let c = configuration
+        return Tensor.randomNormal(
+            shape: [batch, c.latentChannels, c.gridSize, c.gridSize], seed: mix(noiseSeed, UInt64(truncatingIfNeeded: step)))
     }
 
     /// Splits `[B, 2z, g, g]` into a mean and a standard deviation `softplus(.) + 1e-4`.

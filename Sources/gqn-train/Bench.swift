@@ -11,11 +11,12 @@ import Glibc
 extension GateComputation: ExpressibleByArgument {}
 extension ConvolutionBackend: ExpressibleByArgument {}
 
-/// Times full training steps (forward, backward, Adam) of a reference configuration.
+/// Times full training steps (forward, backward, Adam) of a reference configuration, or
+/// generation from the prior with `--inference`.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time GQN training steps (forward + backward + Adam) on a synthetic batch.",
+        abstract: "Time GQN training steps (forward + backward + Adam), or generation, on a synthetic batch.",
         discussion: """
             Builds the configuration's model and one synthetic batch of its shape (batch size, \
             image size, the maximum number of context views), runs warm-up steps, then times \
@@ -24,7 +25,10 @@ struct Bench: ParsableCommand {
             analytic convolution flops, a training step counting 3x the forward pass: \
             gflop_per_step is what this implementation executes (constant gate parts computed \
             once), gflop_per_step_naive what a per-step GQN such as PyTorch's executes \
-            (small: 141.7), and gflops_naive_equivalent divides the latter by our step time.
+            (small: 141.7), and gflops_naive_equivalent divides the latter by our step time. \
+            With --inference it times generation from the prior instead (representation of the \
+            context views, L prior steps with sampled latents, the image mean; no tape) and \
+            reports generate_s_median per batch and images_per_s_median, query images per second.
             """
     )
 
@@ -63,6 +67,9 @@ struct Bench: ParsableCommand {
             """)
     var profile = false
 
+    @Flag(help: "Time generation from the prior (query images per second) instead of training steps.")
+    var inference = false
+
     func validate() throws {
         guard GQNConfiguration.presets[config] != nil else {
             throw ValidationError("--config must be tiny, small or paper, found \(config)")
@@ -79,6 +86,16 @@ struct Bench: ParsableCommand {
         let model = try GQNModel(configuration: configuration, seed: seed)
         model.gateComputation = gates
         let batch = syntheticBatch(configuration, seed: seed)
+        if inference {
+            try runInference(model, batch)
+        } else {
+            try runTraining(model, batch)
+        }
+    }
+
+    /// Times `steps` training steps after `warmup` and prints the summary.
+    private func runTraining(_ model: GQNModel, _ batch: GQNTensorBatch) throws {
+        let configuration = model.configuration
         let trainer = GQNTrainer(model: model, seed: seed)
         var times: [Double] = []
         var forward: [Double] = []
@@ -117,7 +134,7 @@ struct Bench: ParsableCommand {
         let stepMedian = median(times)
         try printJSON(
             BenchSummary(
-                summary: true, config: config, gates: gates.rawValue, threads: threads,
+                summary: true, mode: "train", config: config, gates: gates.rawValue, threads: threads,
                 blasThreads: ComputeThreads.blasThreads, batch: b, contextViews: k, imageSize: configuration.imageSize,
                 warmup: warmup, steps: steps, stepSMedian: stepMedian, stepSMin: times.min() ?? .nan,
                 forwardSMedian: median(forward), backwardSMedian: median(backward), updateSMedian: median(update),
@@ -128,6 +145,39 @@ struct Bench: ParsableCommand {
                 blas: ComputeThreads.blasConfiguration, convolutionBackend: ConvolutionBackend.preferred.rawValue,
                 onednn: ConvolutionBackend.oneDNNDescription, convolutionKernels: ConvolutionBackend.compiledKernels,
                 profile: profileRows))
+    }
+}
+
+extension Bench {
+    /// Times `steps` generations of the batch's query views from the prior after `warmup`
+    /// and prints the summary; each generation draws fresh latent noise.
+    private func runInference(_ model: GQNModel, _ batch: GQNTensorBatch) throws {
+        let configuration = model.configuration
+        var times: [Double] = []
+        for index in 0..<(warmup + steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let images = try model.generate(
+                contextImages: batch.contextImages, contextViewpoints: batch.contextViewpoints,
+                queryViewpoints: batch.queryViewpoints, noiseSeed: seed &+ UInt64(index))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            guard images.shape.first == batch.batchSize else {
+                throw GQNError.shapeMismatch(
+                    argument: "generated images", expected: [batch.batchSize, 3, configuration.imageSize, configuration.imageSize],
+                    found: images.shape)
+            }
+            guard index >= warmup else { continue }
+            times.append(seconds)
+            if verbose { try printJSON(InferenceRecord(index: index - warmup, seconds: seconds)) }
+        }
+        let generateMedian = median(times)
+        try printJSON(
+            InferenceSummary(
+                summary: true, mode: "inference", config: config, gates: gates.rawValue, threads: threads,
+                blasThreads: ComputeThreads.blasThreads, batch: batch.batchSize, contextViews: batch.contextViews,
+                imageSize: configuration.imageSize, warmup: warmup, steps: steps, generateSMedian: generateMedian,
+                generateSMin: times.min() ?? .nan, imagesPerSMedian: Double(batch.batchSize) / generateMedian,
+                peakMb: peakResidentMegabytes(), parameters: model.parameterCount, cpu: Machine.cpuModel,
+                logicalCores: ProcessInfo.processInfo.activeProcessorCount, blas: ComputeThreads.blasConfiguration))
     }
 }
 
@@ -170,6 +220,8 @@ struct StepRecord: Encodable {
 /// The last line of `gqn-train bench`.
 struct BenchSummary: Encodable {
     let summary: Bool
+    /// `train`.
+    let mode: String
     let config: String
     let gates: String
     let threads: Int
@@ -237,4 +289,36 @@ func printProfile(_ rows: [ProfileRow], updateSeconds: Double, stepSeconds: Doub
             + String(format: " %6d %11.2f", 1, updateSeconds * 1e3) + "            -"
             + String(format: " %6.1f%%", 100 * updateSeconds / stepSeconds))
     FileHandle.standardError.write((lines.joined(separator: "\n") + "\n").data(using: .utf8) ?? Data())
+}
+
+/// One timed generation of `gqn-train bench --inference`.
+struct InferenceRecord: Encodable {
+    let index: Int
+    let seconds: Double
+}
+
+/// The last line of `gqn-train bench --inference`.
+struct InferenceSummary: Encodable {
+    let summary: Bool
+    /// `inference`.
+    let mode: String
+    let config: String
+    let gates: String
+    let threads: Int
+    let blasThreads: Int
+    let batch: Int
+    let contextViews: Int
+    let imageSize: Int
+    let warmup: Int
+    let steps: Int
+    /// Seconds to generate one batch of query images.
+    let generateSMedian: Double
+    let generateSMin: Double
+    /// Query images generated per second: `batch / generateSMedian`.
+    let imagesPerSMedian: Double
+    let peakMb: Double
+    let parameters: Int
+    let cpu: String
+    let logicalCores: Int
+    let blas: String
 }

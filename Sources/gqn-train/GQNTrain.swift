@@ -6,6 +6,9 @@ struct GQNTrain: ParsableCommand {
         commandName: "gqn-train",
         abstract: "Train, evaluate and benchmark a Generative Query Network on the CPU.",
         discussion: "Benchmarks print one JSON object per line: figures, settings and machine.",
-        subcommands: [Fit.self, Evaluate.self, Sample.self, ProbeCommand.self, Bench.self, BenchConv.self, WriteSafeTensorsFixture.self]
+        subcommands: [
+            Fit.self, Evaluate.self, Sample.self, ProbeCommand.self, Bench.self, BenchConv.self,
+            WriteSafeTensorsFixture.self, WriteReferenceFixture.self,
+        ]
     )
 }

@@ -1,4 +1,5 @@
-# Sourced by the Tools scripts: installs the Debian packages the build needs when missing.
+# Sourced by the Tools scripts: installs the Debian packages the build needs when missing,
+# and makes the Python environment of the interoperability checks.
 ensure_system_packages() {
     local needed=(pkg-config libpng-dev libopenblas-dev libdnnl-dev)
     local missing=()
@@ -13,4 +14,33 @@ ensure_system_packages() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
     fi
+}
+
+# Installs numpy, safetensors and torch (CPU build) into the virtual environment whose
+# interpreter is $1. Torch comes from PyTorch's CPU-only index when it can be reached;
+# else from a CPU wheel that this machine ships in pip's find-links directory, with its
+# dependencies from PyPI; else from PyPI, whose Linux x86-64 torch brings CUDA libraries
+# (several GB).
+make_python_environment() {
+    local python="$1"
+    local started=$SECONDS
+    echo "Making the Python test environment: numpy, safetensors, torch (CPU)" >&2
+    "$python" -m pip install --quiet numpy safetensors
+    if "$python" -m pip install --quiet --retries 0 --timeout 30 \
+        --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null; then
+        echo "Python test environment ready (torch from the CPU index) in $((SECONDS - started)) s" >&2
+        return
+    fi
+    local links directory wheel
+    links="${PIP_FIND_LINKS:-} $("$python" -m pip config get global.find-links 2>/dev/null || true)"
+    for directory in $links; do
+        for wheel in "$directory"/torch-*+cpu-*.whl; do
+            if [ -f "$wheel" ] && "$python" -m pip install --quiet "$wheel"; then
+                echo "Python test environment ready (torch from $wheel) in $((SECONDS - started)) s" >&2
+                return
+            fi
+        done
+    done
+    "$python" -m pip install --quiet torch
+    echo "Python test environment ready (torch from PyPI) in $((SECONDS - started)) s" >&2
 }
