@@ -73,15 +73,17 @@ extension Tensor {
         parallelChunks(count, grain: elementwiseGrain) { range in
             binaryForward(operation, ap, aInner, bp, bInner, yp, range)
         }
+        // Only a product's backward reads the operands; a sum must not keep them alive (the
+        // GQN's canvas is a chain of sums whose terms would otherwise all stay in memory).
+        let saved = operation == .multiply ? (a, b) : nil
         return Tape.record(operation.profileName, [lhs, rhs], output: y) { context in
             guard let gy = context.outputGradient(0) else { return }
-            let (ap, bp) = (a.pointer, b.pointer)
             if let ga = context.inputGradient(0) {
-                let factor: UnsafePointer<Float>? = operation == .multiply ? UnsafePointer(bp) : nil
+                let factor: UnsafePointer<Float>? = saved.map { UnsafePointer($0.1.pointer) }
                 reduceGradient(gy, factor: factor, factorInner: bInner, into: ga, inner: aInner, count: count, sign: 1)
             }
             if let gb = context.inputGradient(1) {
-                let factor: UnsafePointer<Float>? = operation == .multiply ? UnsafePointer(ap) : nil
+                let factor: UnsafePointer<Float>? = saved.map { UnsafePointer($0.0.pointer) }
                 reduceGradient(
                     gy, factor: factor, factorInner: aInner, into: gb, inner: bInner, count: count,
                     sign: operation == .subtract ? -1 : 1)

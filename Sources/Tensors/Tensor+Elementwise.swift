@@ -7,6 +7,22 @@ enum UnaryFunction {
     case scale(Float)
     case shift(Float)
 
+    /// Whether ``backward(_:_:_:_:_:)`` reads the input `x`.
+    var backwardReadsInput: Bool {
+        switch self {
+        case .softplus, .log, .square: return true
+        case .relu, .sigmoid, .tanh, .exp, .scale, .shift: return false
+        }
+    }
+
+    /// Whether ``backward(_:_:_:_:_:)`` reads the saved output `y`.
+    var backwardReadsOutput: Bool {
+        switch self {
+        case .relu, .sigmoid, .tanh, .exp: return true
+        case .softplus, .log, .square, .scale, .shift: return false
+        }
+    }
+
     /// The function's name for ``OperationProfiler``.
     var profileName: StaticString {
         switch self {
@@ -45,7 +61,7 @@ enum UnaryFunction {
         _ gx: UnsafeMutablePointer<Float>, _ range: Range<Int>
     ) {
         switch self {
-        case .relu: for i in range { gx[i] += x[i] > 0 ? gy[i] : 0 }
+        case .relu: for i in range { gx[i] += y[i] > 0 ? gy[i] : 0 }  // y > 0 exactly where x > 0
         case .sigmoid: for i in range { gx[i] += gy[i] * y[i] * (1 - y[i]) }
         case .tanh: for i in range { gx[i] += gy[i] * (1 - y[i] * y[i]) }
         case .softplus:
@@ -79,9 +95,13 @@ extension Tensor {
         let count = self.count
         let (xp, yp) = (x.pointer, y.pointer)
         parallelChunks(count, grain: elementwiseGrain) { range in function.forward(xp, yp, range) }
+        // Keep only what the derivative reads: the input, the output, or neither.
+        let savedInput = function.backwardReadsInput ? x : nil
+        let savedOutput = function.backwardReadsOutput ? y.detached : nil
         return Tape.record(function.profileName, [self], output: y) { context in
             guard let gy = context.outputGradient(0), let gx = context.inputGradient(0) else { return }
-            let (xp, yp) = (x.pointer, y.pointer)
+            let xp = UnsafePointer(savedInput?.pointer ?? gx)
+            let yp = UnsafePointer(savedOutput?.pointer ?? gx)
             parallelChunks(count, grain: elementwiseGrain) { range in function.backward(xp, yp, gy, gx, range) }
         }
     }
