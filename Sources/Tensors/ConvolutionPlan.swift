@@ -41,8 +41,10 @@ final class ConvolutionPlan: @unchecked Sendable {
     let shape: ConvolutionShape
     private let runtime: DNNLRuntime
     private let forward: DNNLPrimitive
-    private let backwardData: DNNLPrimitive
-    private let backwardWeights: DNNLPrimitive
+    private let backwardDataPrimitive: DNNLPrimitive
+    private let backwardWeightsPrimitive: DNNLPrimitive
+    /// Whether backward-data and backward-weights read the output gradient in one layout.
+    private let sharesOutputGradientLayout: Bool
     private let biasLayout: dnnl_memory_desc_t
     private let forwardSource, forwardWeights, forwardDestination: LayoutBridge
     private let dataOutputGradient, dataWeights, dataInputGradient: LayoutBridge
@@ -55,7 +57,7 @@ final class ConvolutionPlan: @unchecked Sendable {
     /// The implementation oneDNN chose for the forward pass, e.g. `jit:avx512_core`.
     var implementation: String { forward.implementation }
     /// The implementations of the forward, backward-data and backward-weights passes.
-    var implementations: [String] { [forward, backwardData, backwardWeights].map(\.implementation) }
+    var implementations: [String] { [forward, backwardDataPrimitive, backwardWeightsPrimitive].map(\.implementation) }
 
     init(_ shape: ConvolutionShape) throws {
         guard let runtime = DNNLRuntime.shared else {
@@ -114,27 +116,31 @@ final class ConvolutionPlan: @unchecked Sendable {
         }
         }
         forward = try DNNLPrimitive(operation: &forwardDescription, "convolution forward")
-        backwardData = try DNNLPrimitive(operation: &dataDescription, hint: forward.descriptor, "convolution backward data")
-        backwardWeights = try DNNLPrimitive(
+        let backwardData = try DNNLPrimitive(operation: &dataDescription, hint: forward.descriptor, "convolution backward data")
+        let backwardWeights = try DNNLPrimitive(
             operation: &weightsDescription, hint: forward.descriptor, "convolution backward weights")
+        backwardDataPrimitive = backwardData
+        backwardWeightsPrimitive = backwardWeights
 
-        func bridge(_ primitive: DNNLPrimitive, _ query: dnnl_query_t, _ plain: dnnl_memory_desc_t, output: Bool) throws
-            -> LayoutBridge
-        {
+        func bridge(
+            _ primitive: DNNLPrimitive, _ query: dnnl_query_t, _ plain: dnnl_memory_desc_t, output: Bool, _ role: StaticString
+        ) throws -> LayoutBridge {
             guard let chosen = primitive.layout(query) else {
                 throw TensorError.invalidArgument(operation: "convolution", expected: "a layout from oneDNN", found: "none")
             }
-            return try LayoutBridge(plain: plain, chosen: chosen, isOutput: output)
+            return try LayoutBridge(plain: plain, chosen: chosen, isOutput: output, role: role)
         }
-        forwardSource = try bridge(forward, dnnl_query_src_md, plainSource, output: false)
-        forwardWeights = try bridge(forward, dnnl_query_weights_md, plainWeights, output: false)
-        forwardDestination = try bridge(forward, dnnl_query_dst_md, plainDestination, output: true)
-        dataOutputGradient = try bridge(backwardData, dnnl_query_diff_dst_md, plainDestination, output: false)
-        dataWeights = try bridge(backwardData, dnnl_query_weights_md, plainWeights, output: false)
-        dataInputGradient = try bridge(backwardData, dnnl_query_diff_src_md, plainSource, output: true)
-        weightsSource = try bridge(backwardWeights, dnnl_query_src_md, plainSource, output: false)
-        weightsOutputGradient = try bridge(backwardWeights, dnnl_query_diff_dst_md, plainDestination, output: false)
-        weightsGradient = try bridge(backwardWeights, dnnl_query_diff_weights_md, plainWeights, output: true)
+        forwardSource = try bridge(forward, dnnl_query_src_md, plainSource, output: false, "reorder: forward input")
+        forwardWeights = try bridge(forward, dnnl_query_weights_md, plainWeights, output: false, "reorder: forward weights")
+        forwardDestination = try bridge(forward, dnnl_query_dst_md, plainDestination, output: true, "reorder: forward output")
+        dataOutputGradient = try bridge(backwardData, dnnl_query_diff_dst_md, plainDestination, output: false, "reorder: backward-data output gradient")
+        dataWeights = try bridge(backwardData, dnnl_query_weights_md, plainWeights, output: false, "reorder: backward-data weights")
+        dataInputGradient = try bridge(backwardData, dnnl_query_diff_src_md, plainSource, output: true, "reorder: backward-data input gradient")
+        weightsSource = try bridge(backwardWeights, dnnl_query_src_md, plainSource, output: false, "reorder: backward-weights input")
+        weightsOutputGradient = try bridge(backwardWeights, dnnl_query_diff_dst_md, plainDestination, output: false, "reorder: backward-weights output gradient")
+        weightsGradient = try bridge(backwardWeights, dnnl_query_diff_weights_md, plainWeights, output: true, "reorder: backward-weights weight gradient")
+        var (dataLayout, weightsLayout) = (dataOutputGradient.chosen, weightsOutputGradient.chosen)
+        sharesOutputGradientLayout = dnnl_memory_desc_equal(&dataLayout, &weightsLayout) != 0
     }
 
     /// `y = conv(x, w) + b`, all in the engine's plain layouts; `y` is overwritten.
@@ -160,52 +166,71 @@ final class ConvolutionPlan: @unchecked Sendable {
         }
     }
 
-    /// The input gradient: `gx (+)= conv_backward_data(gy, w)`.
-    func backwardInput(
-        outputGradient gy: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
-        inputGradient gx: UnsafeMutablePointer<Float>, accumulate: Bool
+    /// The backward pass: the weight gradient `gw (+)= conv_backward_weights(x, gy)` (and,
+    /// for a plan with a bias, `gb += sum of gy` over images and pixels) when `weightGradient`
+    /// is given, and the input gradient `gx (+)= conv_backward_data(gy, w)` when
+    /// `inputGradient` is. The output gradient is reordered once when both passes want the
+    /// same layout (they usually do).
+    func backward(
+        input x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, outputGradient gy: UnsafePointer<Float>,
+        inputGradient: (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?,
+        weightGradient: (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?, biasGradient gb: UnsafeMutablePointer<Float>?
     ) {
         lock.lock()
         defer { lock.unlock() }
         ComputeThreads.prepareCurrentThread()
-        dataOutputGradient.withInput(runtime, gy) { outputGradient in
-            dataWeights.withInput(runtime, w) { weights in
-                dataInputGradient.withOutput(runtime, into: gx, accumulate: accumulate) { inputGradient in
-                    runtime.execute(
-                        backwardData.primitive,
-                        [
-                            (cdnnl_arg_diff_dst, dataOutputGradient.chosen, UnsafeMutableRawPointer(outputGradient)),
-                            (cdnnl_arg_weights, dataWeights.chosen, UnsafeMutableRawPointer(weights)),
-                            (cdnnl_arg_diff_src, dataInputGradient.chosen, UnsafeMutableRawPointer(inputGradient)),
-                        ])
-                }
+        guard let weightGradient else {
+            if let inputGradient {
+                dataOutputGradient.withInput(runtime, gy) { backwardData(w, $0, inputGradient.pointer, inputGradient.accumulate) }
+            }
+            return
+        }
+        weightsOutputGradient.withInput(runtime, gy) { outputGradient in
+            backwardWeights(x, outputGradient, weightGradient.pointer, weightGradient.accumulate, gb)
+            guard let inputGradient else { return }
+            if sharesOutputGradientLayout {
+                backwardData(w, outputGradient, inputGradient.pointer, inputGradient.accumulate)
+            } else {
+                dataOutputGradient.withInput(runtime, gy) { backwardData(w, $0, inputGradient.pointer, inputGradient.accumulate) }
             }
         }
     }
 
-    /// The weight gradient `gw (+)= conv_backward_weights(x, gy)` and, for a plan with a
-    /// bias, `gb += sum of gy` over images and pixels.
-    func backwardWeights(
-        input x: UnsafePointer<Float>, outputGradient gy: UnsafePointer<Float>,
-        weightGradient gw: UnsafeMutablePointer<Float>, accumulate: Bool, biasGradient gb: UnsafeMutablePointer<Float>?
+    /// Backward-data with the output gradient already in the primitive's layout.
+    private func backwardData(
+        _ w: UnsafePointer<Float>, _ outputGradient: UnsafeMutablePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
+        _ accumulate: Bool
     ) {
-        lock.lock()
-        defer { lock.unlock() }
-        ComputeThreads.prepareCurrentThread()
+        dataWeights.withInput(runtime, w) { weights in
+            dataInputGradient.withOutput(runtime, into: gx, accumulate: accumulate) { inputGradient in
+                runtime.execute(
+                    backwardDataPrimitive.primitive,
+                    [
+                        (cdnnl_arg_diff_dst, dataOutputGradient.chosen, UnsafeMutableRawPointer(outputGradient)),
+                        (cdnnl_arg_weights, dataWeights.chosen, UnsafeMutableRawPointer(weights)),
+                        (cdnnl_arg_diff_src, dataInputGradient.chosen, UnsafeMutableRawPointer(inputGradient)),
+                    ])
+            }
+        }
+    }
+
+    /// Backward-weights with the output gradient already in the primitive's layout.
+    private func backwardWeights(
+        _ x: UnsafePointer<Float>, _ outputGradient: UnsafeMutablePointer<Float>, _ gw: UnsafeMutablePointer<Float>,
+        _ accumulate: Bool, _ gb: UnsafeMutablePointer<Float>?
+    ) {
         let biasGradient = shape.hasBias ? TensorStorage(uninitializedCount: shape.outputChannels) : nil
         weightsSource.withInput(runtime, x) { source in
-            weightsOutputGradient.withInput(runtime, gy) { outputGradient in
-                weightsGradient.withOutput(runtime, into: gw, accumulate: accumulate) { weightGradient in
-                    var arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
-                        (cdnnl_arg_src, weightsSource.chosen, UnsafeMutableRawPointer(source)),
-                        (cdnnl_arg_diff_dst, weightsOutputGradient.chosen, UnsafeMutableRawPointer(outputGradient)),
-                        (cdnnl_arg_diff_weights, weightsGradient.chosen, UnsafeMutableRawPointer(weightGradient)),
-                    ]
-                    if let biasGradient {
-                        arguments.append((cdnnl_arg_diff_bias, biasLayout, UnsafeMutableRawPointer(biasGradient.pointer)))
-                    }
-                    runtime.execute(backwardWeights.primitive, arguments)
+            weightsGradient.withOutput(runtime, into: gw, accumulate: accumulate) { weightGradient in
+                var arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
+                    (cdnnl_arg_src, weightsSource.chosen, UnsafeMutableRawPointer(source)),
+                    (cdnnl_arg_diff_dst, weightsOutputGradient.chosen, UnsafeMutableRawPointer(outputGradient)),
+                    (cdnnl_arg_diff_weights, weightsGradient.chosen, UnsafeMutableRawPointer(weightGradient)),
+                ]
+                if let biasGradient {
+                    arguments.append((cdnnl_arg_diff_bias, biasLayout, UnsafeMutableRawPointer(biasGradient.pointer)))
                 }
+                runtime.execute(backwardWeightsPrimitive.primitive, arguments)
             }
         }
         if let biasGradient, let gb {

@@ -15,12 +15,16 @@ struct LayoutBridge {
     private let toChosen: DNNLPrimitive?
     private let toPlain: DNNLPrimitive?
     private let addToPlain: DNNLPrimitive?
+    /// What the operand is (`weights`, `activations`, ...), for ``OperationProfiler``.
+    let role: StaticString
 
     /// - Parameters:
     ///   - plain: The engine's layout of the operand.
     ///   - chosen: The primitive's layout.
     ///   - isOutput: Whether the primitive writes the operand (else it reads it).
-    init(plain: dnnl_memory_desc_t, chosen: dnnl_memory_desc_t, isOutput: Bool) throws {
+    ///   - role: What the operand is, for the profile.
+    init(plain: dnnl_memory_desc_t, chosen: dnnl_memory_desc_t, isOutput: Bool, role: StaticString) throws {
+        self.role = role
         self.plain = plain
         self.chosen = chosen
         var (p, c) = (plain, chosen)
@@ -45,7 +49,7 @@ struct LayoutBridge {
         let buffer = TensorStorage(uninitializedCount: chosenCount)
         let start = OperationProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
         runtime.execute(toChosen.primitive, [(cdnnl_arg_from, plain, UnsafeMutableRawPointer(plainPointer)), (cdnnl_arg_to, chosen, UnsafeMutableRawPointer(buffer.pointer))])
-        if start > 0 { OperationProfiler.recordDetail("oneDNN reorders, inside the convolutions", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) }
+        if start > 0 { OperationProfiler.recordDetail(role, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) }
         return withExtendedLifetime(buffer) { body(buffer.pointer) }
     }
 
@@ -61,7 +65,7 @@ struct LayoutBridge {
         let reorder = accumulate ? addToPlain : toPlain
         if let reorder {
             let start = OperationProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-            defer { if start > 0 { OperationProfiler.recordDetail("oneDNN reorders, inside the convolutions", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) } }
+            defer { if start > 0 { OperationProfiler.recordDetail(role, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) } }
             runtime.execute(reorder.primitive, [(cdnnl_arg_from, chosen, UnsafeMutableRawPointer(buffer.pointer)), (cdnnl_arg_to, plain, UnsafeMutableRawPointer(destination))])
         }
         withExtendedLifetime(buffer) {}

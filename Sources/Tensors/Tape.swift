@@ -176,6 +176,16 @@ public final class Tape {
         gradients[nodes[node].outputs[output]]?.pointer
     }
 
+    fileprivate func passOutputGradient(node: Int, output: Int, toInput input: Int) -> Bool {
+        let outputID = nodes[node].outputs[output]
+        let inputID = nodes[node].inputs[input]
+        guard inputID >= 0, gradients[inputID] == nil, externalGradients[inputID] == nil, !isLeaf[outputID],
+            let gradient = gradients[outputID], !gradient.isExternal, counts[inputID] == counts[outputID]
+        else { return false }
+        gradients[inputID] = gradient
+        return true
+    }
+
     fileprivate func inputGradient(node: Int, input: Int, zeroFresh: Bool) -> (UnsafeMutablePointer<Float>, fresh: Bool)? {
         let id = nodes[node].inputs[input]
         guard id >= 0 else { return nil }
@@ -205,6 +215,15 @@ struct BackwardContext {
     /// or `nil` when that input is not tracked.
     func inputGradient(_ index: Int) -> UnsafeMutablePointer<Float>? {
         tape.inputGradient(node: node, input: index, zeroFresh: true)?.0
+    }
+
+    /// Hands the output gradient's buffer to input `index` as its gradient, when that input
+    /// has no gradient yet (and is not a parameter): the gradient of an identity-like
+    /// operand without a copy. The buffer then belongs to the input; the output's gradient
+    /// is not read again after this node.
+    /// - Returns: Whether the buffer was handed over (else accumulate as usual).
+    func passOutputGradient(toInput index: Int, fromOutput output: Int = 0) -> Bool {
+        tape.passOutputGradient(node: node, output: output, toInput: index)
     }
 
     /// Like ``inputGradient(_:)`` but leaves a new buffer uninitialised; `beta` is 0 for a

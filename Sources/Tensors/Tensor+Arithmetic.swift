@@ -78,6 +78,15 @@ extension Tensor {
         let saved = operation == .multiply ? (a, b) : nil
         return Tape.record(operation.profileName, [lhs, rhs], output: y) { context in
             guard let gy = context.outputGradient(0) else { return }
+            if saved == nil && aInner == 1 && bInner == 1 {
+                // Same shapes: the left operand takes the output gradient's buffer itself when
+                // it has none yet; the right one gets a copy (or its negation).
+                if !context.passOutputGradient(toInput: 0), let ga = context.inputGradient(0) { add(ga, gy, count) }
+                if let gb = context.inputGradientForOverwrite(1) {
+                    storeScaled(gy, scale: operation == .subtract ? -1 : 1, into: gb.pointer, accumulate: gb.beta != 0, count)
+                }
+                return
+            }
             if let ga = context.inputGradient(0) {
                 let factor: UnsafePointer<Float>? = saved.map { UnsafePointer($0.1.pointer) }
                 reduceGradient(gy, factor: factor, factorInner: bInner, into: ga, inner: aInner, count: count, sign: 1)
@@ -190,6 +199,18 @@ private func reduceGradient(
                 for j in base..<(base + inner) { total += gy[j] }
             }
             g[k] += sign * total
+        }
+    }
+}
+
+/// `destination (+)= scale * source` for `count` elements, vectorised and split across threads.
+func storeScaled(
+    _ source: UnsafePointer<Float>, scale: Float, into destination: UnsafeMutablePointer<Float>, accumulate: Bool, _ count: Int
+) {
+    parallelChunks(count, grain: 16384) { range in
+        VectorMath.forEachChunk(range) { i, n in
+            let value = VectorMath.load(source + i, n) * scale
+            VectorMath.store(accumulate ? VectorMath.load(destination + i, n) + value : value, destination + i, n)
         }
     }
 }

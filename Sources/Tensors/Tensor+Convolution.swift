@@ -214,15 +214,15 @@ extension Tensor {
             guard let gy = context.outputGradient(0) else { return }
             let gw = context.inputGradientForOverwrite(1)
             let gb = b == nil ? nil : context.inputGradient(2)
-            if let gw {
-                plan.backwardWeights(input: x.pointer, outputGradient: gy, weightGradient: gw.pointer, accumulate: gw.beta != 0, biasGradient: gb)
-            } else if let gb {
+            let gx = context.inputGradientForOverwrite(0)
+            if gw == nil, let gb {
                 let pixels = shape.outputHeight * shape.outputWidth
                 accumulateBiasGradient(gy, images: shape.batch, channels: shape.outputChannels, pixels: pixels, gb)
             }
-            if let gx = context.inputGradientForOverwrite(0) {
-                plan.backwardInput(outputGradient: gy, weight: w.pointer, inputGradient: gx.pointer, accumulate: gx.beta != 0)
-            }
+            plan.backward(
+                input: x.pointer, weight: w.pointer, outputGradient: gy,
+                inputGradient: gx.map { ($0.pointer, $0.beta != 0) }, weightGradient: gw.map { ($0.pointer, $0.beta != 0) },
+                biasGradient: gb)
         }
     }
 }

@@ -99,7 +99,14 @@ extension Tensor {
         let savedInput = function.backwardReadsInput ? x : nil
         let savedOutput = function.backwardReadsOutput ? y.detached : nil
         return Tape.record(function.profileName, [self], output: y) { context in
-            guard let gy = context.outputGradient(0), let gx = context.inputGradient(0) else { return }
+            guard let gy = context.outputGradient(0) else { return }
+            if case .relu = function, let savedOutput {
+                // The common case gets its own loop: written, not accumulated, into a new buffer.
+                guard let (gx, beta) = context.inputGradientForOverwrite(0) else { return }
+                reluBackward(savedOutput.pointer, gy, gx, accumulate: beta != 0, count)
+                return
+            }
+            guard let gx = context.inputGradient(0) else { return }
             let xp = UnsafePointer(savedInput?.pointer ?? gx)
             let yp = UnsafePointer(savedOutput?.pointer ?? gx)
             parallelChunks(count, grain: elementwiseGrain) { range in function.backward(xp, yp, gy, gx, range) }
@@ -131,4 +138,16 @@ extension Tensor {
     public static func - (lhs: Tensor, rhs: Float) -> Tensor { lhs.applying(.shift(-rhs)) }
     /// Negates every element.
     public static prefix func - (operand: Tensor) -> Tensor { operand.applying(.scale(-1)) }
+}
+
+/// `gx (+)= gy` where `y > 0`, else `gx (+)= 0`: ReLU's backward from its saved output.
+private func reluBackward(
+    _ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>, accumulate: Bool, _ count: Int
+) {
+    parallelChunks(count, grain: elementwiseGrain) { range in
+        VectorMath.forEachChunk(range) { i, n in
+            let g = VectorMath.load(gy + i, n).replacing(with: 0, where: VectorMath.load(y + i, n) .<= 0)
+            VectorMath.store(accumulate ? VectorMath.load(gx + i, n) + g : g, gx + i, n)
+        }
+    }
 }

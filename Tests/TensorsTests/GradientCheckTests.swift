@@ -147,5 +147,19 @@ extension TensorsTests {
                 return try (y * inputs[0]).sum(alongAxis: 1) + y.sum()
             }
         }
+
+        @Test("sums hand their gradient buffer on: self-sums, chains, subtraction and later reuse")
+        func sumsPassGradients() throws {
+            let a = testValues([2, 3, 4], seed: 27)
+            let b = testValues([2, 3, 4], seed: 28)
+            let c = testValues([2, 3, 4], seed: 29)
+            try expectGradientsMatch([a, b, c]) { inputs in
+                let (a, b, c) = (inputs[0], inputs[1], inputs[2])
+                let doubled = try a + a  // both operands are one tensor
+                let chain = try (doubled + b) - c  // the left operand takes the buffer, twice
+                let reused = try chain + (b * c)  // b and c also receive gradients elsewhere
+                return try (reused * reused).sum() + (a - b).squared().sum()
+            }
+        }
     }
 }
