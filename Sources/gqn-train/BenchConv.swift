@@ -23,6 +23,9 @@ struct BenchConv: ParsableCommand {
     @Option(help: "Timed runs per shape; medians are reported.")
     var repeats: Int = 5
 
+    @Option(help: "Convolution kernels: onednn or im2col-openblas (default: the engine's own choice).")
+    var convolutions: ConvolutionBackend?
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, found \(repeats)") }
@@ -30,6 +33,7 @@ struct BenchConv: ParsableCommand {
 
     func run() throws {
         ComputeThreads.set(threads)
+        if let convolutions { ConvolutionBackend.preferred = convolutions }
         var totalFlops = 0.0
         var totalSeconds = 0.0
         var forwardFlops = 0.0, forwardSeconds = 0.0, backwardFlops = 0.0, backwardSeconds = 0.0
@@ -58,7 +62,8 @@ struct BenchConv: ParsableCommand {
             backwardGflops: backwardFlops / backwardSeconds / 1e9, overallGflops: totalFlops / totalSeconds / 1e9,
             convGflopPerStep: totalFlops / 1e9, convSecondsPerStep: totalSeconds,
             cpu: Machine.cpuModel, logicalCores: ProcessInfo.processInfo.activeProcessorCount,
-            blas: ComputeThreads.blasConfiguration)
+            blas: ComputeThreads.blasConfiguration, convolutionBackend: ConvolutionBackend.preferred.rawValue,
+            onednn: ConvolutionBackend.oneDNNDescription, convolutionKernels: ConvolutionBackend.compiledKernels)
         try printJSON(summary)
     }
 }
@@ -224,6 +229,10 @@ struct Summary: Encodable {
     let cpu: String
     let logicalCores: Int
     let blas: String
+    /// The backend convolutions prefer, oneDNN's version and ISA, and each shape's kernel.
+    let convolutionBackend: String
+    let onednn: String
+    let convolutionKernels: [String: String]
 }
 
 /// Prints a value as one line of JSON with snake_case keys.
