@@ -5,6 +5,8 @@ import GQN
 import ImageCodec
 import Tensors
 
+extension GQNTrainingSchedule.Preset: ExpressibleByArgument {}
+
 /// Trains a GQN on a dataset's split, logging metrics and writing checkpoints and sample grids.
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +19,11 @@ struct Fit: ParsableCommand {
             holds weights, Adam state, step, loader state and run settings in one atomically replaced file; \
             --resume continues from it exactly (same losses as an uninterrupted run with the same seed and \
             --threads). RUN/samples/step-XXXXXX.png: one row per scene of the current batch: context views | \
-            target | predicted mean (prior latents at their means) | two prior samples.
+            target | predicted mean (prior latents at their means) | two prior samples. --schedule short \
+            anneals sigma (2.0 -> 0.7) and the learning rate (5e-4 -> 5e-5) over the run's own length \
+            instead of the paper's 200k and 1.6M steps: the paper's schedule compressed by one factor, so the \
+            learning rate reaches 5e-5 at --anneal-steps and sigma 0.7 at an eighth of that. A run keeps the \
+            schedule it started with: --resume with another one is refused.
             """
     )
 
@@ -57,6 +63,19 @@ struct Fit: ParsableCommand {
     @Option(help: "The split to train on.")
     var split: String = "train"
 
+    @Option(help: """
+        The training schedule: paper (sigma 2.0 -> 0.7 over 200,000 steps, learning rate 5e-4 -> 5e-5 over \
+        1,600,000, whatever the run's length) or short (the same, compressed so the learning rate reaches 5e-5 at \
+        --anneal-steps and sigma 0.7 at an eighth of that).
+        """)
+    var schedule: GQNTrainingSchedule.Preset = .paper
+
+    @Option(help: """
+        With --schedule short: the step that first trains at the final learning rate (default: --steps when the \
+        run starts; a resumed run keeps its own, so a larger --steps extends it at the final values).
+        """)
+    var annealSteps: Int?
+
     func validate() throws {
         guard GQNConfiguration.presets[config] != nil else {
             throw ValidationError("--config must be tiny, small or paper, found \(config)")
@@ -67,6 +86,22 @@ struct Fit: ParsableCommand {
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1, found \(checkpointEvery)") }
         guard sampleEvery >= 0 else { throw ValidationError("--sample-every must be at least 0, found \(sampleEvery)") }
         guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, found \(logEvery)") }
+        if let annealSteps {
+            guard schedule.takesAnnealSteps else {
+                throw ValidationError(
+                    "--anneal-steps applies to --schedule short, found --schedule \(schedule.rawValue) "
+                        + "(its lengths are fixed: sigma over 200,000 steps, the learning rate over 1,600,000)")
+            }
+            guard annealSteps >= 1 else { throw ValidationError("--anneal-steps must be at least 1, found \(annealSteps)") }
+        }
+    }
+
+    /// `--anneal-steps` as the run records it: nil for a schedule of fixed length; for `short` the
+    /// option, else a resumed run's own (a larger `--steps` extends a run, it does not re-plan
+    /// the steps already taken), else `--steps`.
+    func annealLength(resuming saved: RunSettings?) -> Int? {
+        guard schedule.takesAnnealSteps else { return nil }
+        return annealSteps ?? saved?.annealSteps ?? steps
     }
 
     func run() throws {
@@ -76,9 +111,6 @@ struct Fit: ParsableCommand {
         let runURL = URL(fileURLWithPath: out).standardizedFileURL
         let schema = try RunFiles.schema(of: dataURL)
         try RunFiles.checkImages(schema, preset, data: data)
-        let settings = RunSettings(
-            data: dataURL.path, split: split, config: config, batch: batch ?? preset.batchSize, seed: seed,
-            maxContext: min(preset.maxContextViews, schema.viewsPerScene - 1), threads: threads)
 
         let checkpointURL = runURL.appendingPathComponent(RunFiles.checkpointName)
         let metricsURL = runURL.appendingPathComponent(RunFiles.metricsName)
@@ -95,25 +127,31 @@ struct Fit: ParsableCommand {
         }
         try fileManager.createDirectory(at: runURL, withIntermediateDirectories: true)
 
+        // What a resumed run was started with.
+        var saved: RunSettings?
+        var metadata: [String: String] = [:]
+        if resume, fileManager.fileExists(atPath: checkpointURL.path) {
+            metadata = try SafeTensors(contentsOf: checkpointURL.path).metadata
+            saved = try RunFiles.decodeJSON(
+                RunSettings.self, metadata[RunFiles.settingsKey], key: RunFiles.settingsKey, path: checkpointURL.path)
+        }
+        let settings = RunSettings(
+            data: dataURL.path, split: split, config: config, batch: batch ?? preset.batchSize, seed: seed,
+            maxContext: min(preset.maxContextViews, schema.viewsPerScene - 1), threads: threads, schedule: schedule,
+            annealSteps: annealLength(resuming: saved))
+
         // The model, trainer and loader, fresh or restored.
         var configuration = preset
         configuration.batchSize = settings.batch
         configuration.maxContextViews = settings.maxContext
+        configuration.schedule = settings.trainingSchedule
         let model = try GQNModel(configuration: configuration, seed: seed)
         let trainer = GQNTrainer(model: model, seed: seed)
         var loaderState: LoaderState?
         var elapsedBefore = 0.0
-        if resume, fileManager.fileExists(atPath: checkpointURL.path) {
+        if let saved {
             let path = checkpointURL.path
-            let metadata = try SafeTensors(contentsOf: path).metadata
-            let saved = try RunFiles.decodeJSON(RunSettings.self, metadata[RunFiles.settingsKey], key: RunFiles.settingsKey, path: path)
-            var comparable = saved
-            comparable.threads = settings.threads
-            guard comparable == settings else {
-                throw TrainCommandError(
-                    "--resume: the run in \(out) was started with \(try RunFiles.encodeJSON(saved)), "
-                        + "found arguments \(try RunFiles.encodeJSON(settings)); use the same --data, --split, --config, --batch and --seed")
-            }
+            try Self.checkSameRun(settings, configuration.schedule, as: saved, metadata: metadata, out: out, path: path)
             if saved.threads != settings.threads {
                 FileHandle.standardError.write(Data(
                     "warning: the run used --threads \(saved.threads), now \(settings.threads): losses may differ in the last digits from an uninterrupted run\n".utf8))
@@ -144,7 +182,7 @@ struct Fit: ParsableCommand {
                 "--data \(data): split \(split) has \(loader.sceneCount) scenes, fewer than one batch (--batch \(settings.batch))")
         }
 
-        if !fileManager.fileExists(atPath: metricsURL.path) { fileManager.createFile(atPath: metricsURL.path, contents: nil) }
+        if !fileManager.fileExists(atPath: metricsURL.path) { _ = fileManager.createFile(atPath: metricsURL.path, contents: nil) }
         guard let metrics = FileHandle(forWritingAtPath: metricsURL.path) else {
             throw TrainCommandError("--out \(out): cannot open \(metricsURL.path) for writing")
         }
@@ -154,7 +192,8 @@ struct Fit: ParsableCommand {
         let progress = TrainingProgress(totalSteps: steps, firstStep: trainer.step)
         progress.note(
             "fit: \(config) (\(model.parameterCount) parameters), \(loader.sceneCount) scenes in \(split), batch \(settings.batch), "
-                + "K in 1...\(settings.maxContext), step \(trainer.step) -> \(steps), run \(runURL.path)")
+                + "K in 1...\(settings.maxContext), step \(trainer.step) -> \(steps), run \(runURL.path); "
+                + "\(settings.scheduleArguments): \(configuration.schedule)")
         let start = Date()
         while trainer.step < steps {
             guard let loaded = try loader.next() else {
@@ -192,6 +231,36 @@ struct Fit: ParsableCommand {
         try metrics.synchronize()
         FileHandle.standardError.write(Data(
             "fit: done, \(steps) steps; checkpoint \(checkpointURL.path), metrics \(metricsURL.path)\n".utf8))
+    }
+
+    /// Refuses to resume a run with other settings than it was started with, or one whose
+    /// checkpoint trained on another schedule than its settings give now (a changed preset).
+    /// - Parameters:
+    ///   - settings: This invocation's settings.
+    ///   - schedule: The schedule they give.
+    ///   - saved: The run's settings, from its checkpoint.
+    ///   - metadata: The checkpoint's metadata.
+    /// - Throws: ``TrainCommandError`` naming each argument that differs, with the run's value.
+    static func checkSameRun(
+        _ settings: RunSettings, _ schedule: GQNTrainingSchedule, as saved: RunSettings, metadata: [String: String],
+        out: String, path: String
+    ) throws {
+        let differences = settings.differences(from: saved)
+        guard differences.isEmpty else {
+            let recorded = (out as NSString).appendingPathComponent(RunFiles.settingsName)
+            throw TrainCommandError(
+                "--resume: the run in \(out) was started with \(differences.joined(separator: "; ")); a run keeps the "
+                    + "settings it started with: pass its own (recorded in \(recorded)) or choose another --out")
+        }
+        if let text = metadata["configuration"],
+            let trained = try? JSONDecoder().decode(GQNConfiguration.self, from: Data(text.utf8)),
+            trained.schedule != schedule
+        {
+            throw TrainCommandError(
+                "--resume: \(path) was trained with sigma \(trained.schedule.pixelStandardDeviation), learning rate "
+                    + "\(trained.schedule.learningRate), but \(settings.scheduleArguments) now gives \(schedule); "
+                    + "this gqn-train cannot continue that run's schedule exactly")
+        }
     }
 
     /// The training stream: shuffled, endless, full batches only, K uniform in `1...maxContext` per batch.

@@ -23,6 +23,57 @@ struct RunSettings: Codable, Equatable {
     var maxContext: Int
     /// Compute threads (a different count changes float summation order, so resumed runs warn).
     var threads: Int
+    /// The named training schedule (`--schedule`).
+    var schedule: GQNTrainingSchedule.Preset
+    /// The step that first trains at the final learning rate (`--anneal-steps`), fixed when the
+    /// run starts; nil for schedules of fixed length.
+    var annealSteps: Int?
+
+    /// The schedule the run trains with.
+    var trainingSchedule: GQNTrainingSchedule { GQNTrainingSchedule(preset: schedule, annealSteps: annealSteps ?? 0) }
+
+    /// The schedule as `fit` arguments.
+    var scheduleArguments: String {
+        annealSteps.map { "--schedule \(schedule.rawValue) --anneal-steps \($0)" } ?? "--schedule \(schedule.rawValue)"
+    }
+
+    /// What differs from the settings `run` was started with, one phrase per argument
+    /// ("--seed 5, found 6"); the thread count is not compared.
+    func differences(from run: RunSettings) -> [String] {
+        var found: [String] = []
+        func compare<Value: Equatable>(_ flag: String, _ expected: Value, _ actual: Value) {
+            if expected != actual { found.append("\(flag) \(expected), found \(actual)") }
+        }
+        compare("--data", run.data, data)
+        compare("--split", run.split, split)
+        compare("--config", run.config, config)
+        compare("--batch", run.batch, batch)
+        compare("--seed", run.seed, seed)
+        if run.maxContext != maxContext {
+            found.append(
+                "at most \(run.maxContext) context views, found \(maxContext) (set by --config and the dataset's views per scene)")
+        }
+        if run.schedule != schedule || run.annealSteps != annealSteps {
+            found.append("\(run.scheduleArguments), found \(scheduleArguments)")
+        }
+        return found
+    }
+}
+
+extension RunSettings {
+    /// Reads settings written by any version of `fit`: runs from before `--schedule` have the paper's.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        data = try container.decode(String.self, forKey: .data)
+        split = try container.decode(String.self, forKey: .split)
+        config = try container.decode(String.self, forKey: .config)
+        batch = try container.decode(Int.self, forKey: .batch)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+        maxContext = try container.decode(Int.self, forKey: .maxContext)
+        threads = try container.decode(Int.self, forKey: .threads)
+        schedule = try container.decodeIfPresent(GQNTrainingSchedule.Preset.self, forKey: .schedule) ?? .paper
+        annealSteps = try container.decodeIfPresent(Int.self, forKey: .annealSteps)
+    }
 }
 
 /// The files of a run directory and the checkpoint's metadata keys.

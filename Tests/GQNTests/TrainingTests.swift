@@ -5,16 +5,25 @@ import Tensors
 
 extension GQNTests {
     @Suite("Schedules, training and checkpoints") struct TrainingTests {
-        @Test func scheduleEndPointsAndMidpoints() {
+        @Test("the paper schedule, every configuration's default, is unchanged")
+        func scheduleEndPointsAndMidpoints() {
             let schedule = GQNTrainingSchedule.paper
             #expect(schedule.pixelStandardDeviation(at: 0) == 2.0)
             #expect(abs(schedule.pixelStandardDeviation(at: 100_000) - 1.35) < 1e-6)
             #expect(schedule.pixelStandardDeviation(at: 200_000) == 0.7)
             #expect(schedule.pixelStandardDeviation(at: 1_000_000) == 0.7)
+            #expect(schedule.pixelStandardDeviation(at: 1_600_000) == 0.7)
             #expect(schedule.learningRate(at: 0) == 5e-4)
+            #expect(abs(schedule.learningRate(at: 100_000) - 4.71875e-4) < 1e-9)
+            #expect(abs(schedule.learningRate(at: 200_000) - 4.4375e-4) < 1e-9)
             #expect(abs(schedule.learningRate(at: 800_000) - 2.75e-4) < 1e-9)
             #expect(schedule.learningRate(at: 1_600_000) == 5e-5)
             #expect(schedule.learningRate(at: 5_000_000) == 5e-5)
+            #expect(schedule.pixelStandardDeviation == LinearAnnealing(initial: 2.0, final: 0.7, steps: 200_000))
+            #expect(schedule.learningRate == LinearAnnealing(initial: 5e-4, final: 5e-5, steps: 1_600_000))
+            // The preset of that name is the same, whatever length it is handed.
+            #expect(GQNTrainingSchedule(preset: .paper, annealSteps: 9) == schedule)
+            #expect(GQNConfiguration.presets.values.allSatisfy { $0.schedule == schedule })
             // Monotone in between.
             #expect(schedule.learningRate(at: 10) < schedule.learningRate(at: 9))
             #expect((schedule.beta1, schedule.beta2, schedule.epsilon) == (0.9, 0.999, 1e-8))
@@ -22,6 +31,60 @@ extension GQNTests {
             let rising = LinearAnnealing(initial: 0, final: 1, steps: 10)
             #expect(rising.value(at: 5) == 0.5)
             #expect(rising.value(at: 20) == 1)
+        }
+
+        @Test("the short schedule: the paper's compressed so the learning rate ends at the given step, sigma at an eighth of it")
+        func shortScheduleEndPointsAndMidpoints() throws {
+            // 1,601 steps: the learning rate anneals over t = 0...1600, sigma over t = 0...200.
+            let schedule = GQNTrainingSchedule.short(annealSteps: 1601)
+            try schedule.validate()
+            #expect(schedule.pixelStandardDeviation.steps == 200 && schedule.learningRate.steps == 1600)
+            #expect(schedule.pixelStandardDeviation(at: 0) == 2.0)
+            #expect(abs(schedule.pixelStandardDeviation(at: 100) - 1.35) < 1e-6)
+            #expect(schedule.pixelStandardDeviation(at: 199) > 0.7)
+            #expect(schedule.pixelStandardDeviation(at: 200) == 0.7)
+            #expect(schedule.pixelStandardDeviation(at: 1600) == 0.7)
+            #expect(schedule.learningRate(at: 0) == 5e-4)
+            #expect(abs(schedule.learningRate(at: 800) - 2.75e-4) < 1e-9)
+            #expect(schedule.learningRate(at: 1599) > 5e-5)
+            #expect(schedule.learningRate(at: 1600) == 5e-5)
+            #expect(schedule.learningRate(at: 10_000) == 5e-5)
+            // Only the lengths differ from the paper's.
+            var lengths = GQNTrainingSchedule.paper
+            lengths.pixelStandardDeviation.steps = 200
+            lengths.learningRate.steps = 1600
+            #expect(schedule == lengths)
+            #expect(GQNTrainingSchedule(preset: .short, annealSteps: 1601) == schedule)
+            #expect("\(schedule)" == "sigma 2.0 -> 0.7 (reached at step 201), learning rate 0.0005 -> 5e-05 (reached at step 1601)")
+
+            // A run's worth of steps: the last (t = 7) trains at the final values, sigma from t = 1 on.
+            let tiny = GQNTrainingSchedule.short(annealSteps: 8)
+            #expect((0..<8).map { tiny.pixelStandardDeviation(at: $0) } == [2.0] + Array(repeating: 0.7, count: 7))
+            #expect(tiny.learningRate(at: 0) == 5e-4 && tiny.learningRate(at: 7) == 5e-5)
+            #expect(abs(Double(tiny.learningRate(at: 3)) - (5e-4 - 4.5e-4 * 3 / 7)) < 1e-9)
+            // The midpoint of an odd-length ramp, and rounding of sigma's length (99 / 8 = 12.4).
+            let hundred = GQNTrainingSchedule.short(annealSteps: 100)
+            #expect(hundred.pixelStandardDeviation.steps == 12 && hundred.learningRate.steps == 99)
+            #expect(abs(hundred.pixelStandardDeviation(at: 6) - 1.35) < 1e-6)
+            // One step, or none: the final values from the first step.
+            for length in [1, 0, -5] {
+                let degenerate = GQNTrainingSchedule.short(annealSteps: length)
+                #expect(degenerate.pixelStandardDeviation(at: 0) == 0.7 && degenerate.learningRate(at: 0) == 5e-5)
+                try degenerate.validate()
+            }
+        }
+
+        @Test("a trainer on the short schedule uses its values step by step")
+        func trainerFollowsShortSchedule() throws {
+            var configuration = testConfiguration()
+            configuration.schedule = .short(annealSteps: 17)  // sigma over 2 steps, the learning rate over 16
+            let trainer = GQNTrainer(model: try GQNModel(configuration: configuration, seed: 1), seed: 1)
+            let data = try randomBatch(configuration, batch: 2, views: 2, seed: 2)
+            let results = try (0..<3).map { _ in try trainer.train(on: data) }
+            let sigmas = results.map(\.pixelStandardDeviation)
+            #expect(sigmas[0] == 2.0 && abs(sigmas[1] - 1.35) < 1e-6 && sigmas[2] == 0.7, "\(sigmas)")
+            let rates = results.map { Double($0.learningRate) }
+            #expect(zip(rates, [5e-4, 5e-4 - 4.5e-4 / 16, 5e-4 - 4.5e-4 / 8]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(rates)")
         }
 
         @Test func negativeLogLikelihoodFloor() {

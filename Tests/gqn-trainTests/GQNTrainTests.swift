@@ -24,19 +24,48 @@ struct GQNTrainTests {
         return text.split(separator: "\n").map { String($0.replacing(/,"elapsed_s":[0-9.]+/, with: "")) }
     }
 
-    @Test("fit N steps in one go equals N/2 steps then --resume: same metrics lines and final weights")
-    func resumeEqualsUninterrupted() throws {
+    /// Per metrics.jsonl line: the step, sigma and learning rate.
+    static func scheduleValues(_ run: String) throws -> [(step: Int, sigma: Double, lr: Double)] {
+        try metrics(run).map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return (
+                try #require(object["step"] as? Int), try #require(object["sigma"] as? Double),
+                try #require(object["lr"] as? Double)
+            )
+        }
+    }
+
+    /// The error's text, or "no error".
+    static func message(_ body: () throws -> Void) -> String {
+        do { try body() } catch { return "\(error)" }
+        return "no error"
+    }
+
+    @Test(
+        "fit N steps in one go equals N/2 steps then --resume: same metrics lines and final weights",
+        arguments: [GQNTrainingSchedule.Preset.paper, .short])
+    func resumeEqualsUninterrupted(schedule: GQNTrainingSchedule.Preset) throws {
         let data = try TrainFixtures.dataset(splits: [("train", 9), ("test", 2)])
         let whole = TrainFixtures.path("whole")
         let split = TrainFixtures.path("split")
-        try Self.fit(data, out: whole, steps: 8)
-        try Self.fit(data, out: split, steps: 4)
-        try Self.fit(data, out: split, steps: 8, extra: ["--resume"])
+        // The paper's schedule by default. The short run anneals over its --steps 8; the
+        // interrupted one asks for 8 explicitly at the start, and its resumption keeps the
+        // recorded length without being told.
+        let named = schedule == .paper ? [] : ["--schedule", schedule.rawValue]
+        try Self.fit(data, out: whole, steps: 8, extra: named)
+        try Self.fit(data, out: split, steps: 4, extra: named + (schedule == .short ? ["--anneal-steps", "8"] : []))
+        try Self.fit(data, out: split, steps: 8, extra: named + ["--resume"])
 
         let wholeLines = try Self.metrics(whole)
         let splitLines = try Self.metrics(split)
         #expect(wholeLines.count == 8)
         #expect(splitLines == wholeLines)
+        let last = try #require(try Self.scheduleValues(split).last)
+        if schedule == .short {
+            #expect(last.step == 8 && last.sigma == 0.7 && last.lr == 5e-5, "\(last)")
+        } else {
+            #expect(last.sigma > 1.99 && last.lr > 4.99e-4, "\(last)")
+        }
         // The run crosses an epoch (9 scenes, batch 2, last partial batch dropped) and the K draws vary.
         #expect(Set(wholeLines.map { $0.firstMatch(of: /"context":(\d)/)?.1 ?? "" }).count > 1)
 
@@ -49,6 +78,122 @@ struct GQNTrainTests {
         }
         #expect(a.metadata[RunFiles.loaderStateKey] == b.metadata[RunFiles.loaderStateKey])
         #expect(FileManager.default.fileExists(atPath: whole + "/samples/step-000006.png"))
+    }
+
+    @Test("fit --schedule short anneals over the run: sigma 2.0 -> 0.7 by an eighth of it, lr 5e-4 -> 5e-5 at the last step")
+    func shortScheduleReachesFinalValues() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("short")
+        try Self.fit(data, out: run, steps: 17, extra: ["--schedule", "short"])
+        let values = try Self.scheduleValues(run)
+        #expect(values.map(\.step) == Array(1...17))
+        // 17 steps: the learning rate anneals over t = 0...16, sigma over t = 0...2 (16 / 8).
+        #expect(values[0].sigma == 2.0 && values[0].lr == 5e-4)
+        #expect(abs(values[1].sigma - 1.35) < 1e-6)
+        #expect(values[2...].allSatisfy { $0.sigma == 0.7 })
+        #expect(abs(values[8].lr - 2.75e-4) < 1e-9, "\(values[8])")
+        #expect(zip(values, values.dropFirst()).allSatisfy { $0.lr > $1.lr })
+        #expect(values[16].sigma == 0.7 && values[16].lr == 5e-5)
+
+        // Recorded where a resumption looks: run.json and the checkpoint's settings and configuration.
+        let settings = try JSONDecoder().decode(RunSettings.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
+        #expect(settings.schedule == .short && settings.annealSteps == 17)
+        let metadata = try SafeTensors(contentsOf: run + "/checkpoint.safetensors").metadata
+        let recorded = try #require(metadata[RunFiles.settingsKey])
+        #expect(try JSONDecoder().decode(RunSettings.self, from: Data(recorded.utf8)) == settings)
+        let configuration = try JSONDecoder().decode(
+            GQNConfiguration.self, from: Data(try #require(metadata["configuration"]).utf8))
+        #expect(configuration.schedule == .short(annealSteps: 17))
+        // eval and sample read the schedule back: this checkpoint's sigma is the final one.
+        let (trainer, _) = try RunFiles.loadTrainer(from: run + "/checkpoint.safetensors")
+        #expect(trainer.schedule.pixelStandardDeviation(at: trainer.step) == 0.7)
+    }
+
+    @Test("--resume with another schedule than the run's is refused, naming both; the run is untouched")
+    func resumeWithAnotherScheduleRefused() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let short = TrainFixtures.path("short")
+        try Self.fit(data, out: short, steps: 4, extra: ["--schedule", "short"])
+        let before = try Data(contentsOf: URL(fileURLWithPath: short + "/checkpoint.safetensors"))
+
+        let omitted = Self.message { try Self.fit(data, out: short, steps: 8, extra: ["--resume"]) }
+        #expect(omitted.contains("--schedule short --anneal-steps 4, found --schedule paper"), "\(omitted)")
+        let longer = Self.message {
+            try Self.fit(data, out: short, steps: 8, extra: ["--resume", "--schedule", "short", "--anneal-steps", "8"])
+        }
+        #expect(longer.contains("--schedule short --anneal-steps 4, found --schedule short --anneal-steps 8"), "\(longer)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: short + "/checkpoint.safetensors")) == before)
+        #expect(try Self.metrics(short).count == 4)
+
+        let paper = TrainFixtures.path("paper")
+        try Self.fit(data, out: paper, steps: 2)
+        let switched = Self.message { try Self.fit(data, out: paper, steps: 4, extra: ["--resume", "--schedule", "short"]) }
+        #expect(switched.contains("--schedule paper, found --schedule short --anneal-steps 4"), "\(switched)")
+
+        // --anneal-steps belongs to the short schedule.
+        let stray = Self.message {
+            _ = try Fit.parse(["--data", data.path, "--config", "tiny", "--steps", "4", "--out", paper, "--anneal-steps", "4"])
+        }
+        #expect(stray.contains("--anneal-steps") && stray.contains("--schedule short"), "\(stray)")
+        let zero = Self.message {
+            _ = try Fit.parse([
+                "--data", data.path, "--config", "tiny", "--steps", "4", "--out", paper, "--schedule", "short", "--anneal-steps", "0",
+            ])
+        }
+        #expect(zero.contains("--anneal-steps"), "\(zero)")
+    }
+
+    @Test("extending a short run with a larger --steps keeps its schedule: the new steps train at the final values")
+    func extendingShortRunKeepsSchedule() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("extend")
+        try Self.fit(data, out: run, steps: 4, extra: ["--schedule", "short"])
+        try Self.fit(data, out: run, steps: 6, extra: ["--resume", "--schedule", "short"])
+        let values = try Self.scheduleValues(run)
+        #expect(values.map(\.step) == Array(1...6))
+        #expect(values[3...].allSatisfy { $0.sigma == 0.7 && $0.lr == 5e-5 }, "\(values)")
+        let settings = try JSONDecoder().decode(RunSettings.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
+        #expect(settings.annealSteps == 4)
+    }
+
+    @Test("a checkpoint whose schedule is not what its settings give now (a changed preset) is refused")
+    func resumeRefusesChangedPreset() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("changed")
+        try Self.fit(data, out: run, steps: 2, extra: ["--schedule", "short", "--anneal-steps", "10"])
+        let path = run + "/checkpoint.safetensors"
+        let archive = try SafeTensors(contentsOf: path)
+        var metadata = archive.metadata
+        var configuration = try JSONDecoder().decode(GQNConfiguration.self, from: Data(try #require(metadata["configuration"]).utf8))
+        configuration.schedule.pixelStandardDeviation.steps = 5
+        metadata["configuration"] = try RunFiles.encodeJSON(configuration)
+        try SafeTensors(tensors: archive.tensors, metadata: metadata).write(to: path)
+        let refused = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", "--schedule", "short"]) }
+        #expect(refused.contains("--schedule short --anneal-steps 10") && refused.contains("exactly"), "\(refused)")
+    }
+
+    @Test("a run from before --schedule (settings without it) resumes on the paper schedule")
+    func resumeRunWithoutRecordedSchedule() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("old")
+        try Self.fit(data, out: run, steps: 2)
+        // Rewrite the settings as earlier versions of fit wrote them: no schedule keys.
+        let path = run + "/checkpoint.safetensors"
+        let archive = try SafeTensors(contentsOf: path)
+        var metadata = archive.metadata
+        let settingsText = try #require(metadata[RunFiles.settingsKey])
+        var settings = try #require(try JSONSerialization.jsonObject(with: Data(settingsText.utf8)) as? [String: Any])
+        #expect(settings.removeValue(forKey: "schedule") as? String == "paper")
+        #expect(settings["annealSteps"] == nil)
+        metadata[RunFiles.settingsKey] = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
+        try SafeTensors(tensors: archive.tensors, metadata: metadata).write(to: path)
+
+        try Self.fit(data, out: run, steps: 4, extra: ["--resume"])
+        let values = try Self.scheduleValues(run)
+        #expect(values.map(\.step) == [1, 2, 3, 4])
+        #expect(values.allSatisfy { $0.sigma > 1.99 && $0.lr > 4.99e-4 })
+        let refused = Self.message { try Self.fit(data, out: run, steps: 6, extra: ["--resume", "--schedule", "short"]) }
+        #expect(refused.contains("--schedule paper, found"), "\(refused)")
     }
 
     @Test("resuming drops metrics lines logged after the last checkpoint")
@@ -153,30 +298,26 @@ struct GQNTrainTests {
         #expect(throws: (any Error).self) { try Fit.parse(["--data", data.path, "--config", "tiny", "--steps", "0", "--out", "x"]) }
         #expect(throws: (any Error).self) { try Evaluate.parse(["--checkpoint", "x", "--data", "y", "--context", "none"]) }
 
-        func message(_ body: () throws -> Void) -> String {
-            do { try body() } catch { return "\(error)" }
-            return "no error"
-        }
-        let missing = message { try Self.fit(URL(fileURLWithPath: TrainFixtures.path("nothing")), out: TrainFixtures.path("r"), steps: 1) }
+        let missing = Self.message { try Self.fit(URL(fileURLWithPath: TrainFixtures.path("nothing")), out: TrainFixtures.path("r"), steps: 1) }
         #expect(missing.contains("manifest.json"), "\(missing)")
 
         let run = TrainFixtures.path("existing")
         try Self.fit(data, out: run, steps: 2)
-        let overwrite = message { try Self.fit(data, out: run, steps: 2) }
+        let overwrite = Self.message { try Self.fit(data, out: run, steps: 2) }
         #expect(overwrite.contains("--resume"), "\(overwrite)")
-        let mismatch = message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", "--seed", "6"]) }
+        let mismatch = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", "--seed", "6"]) }
         #expect(mismatch.contains("--seed"), "\(mismatch)")
 
-        let context = message { _ = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--context", "7"]).makeReport() }
+        let context = Self.message { _ = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--context", "7"]).makeReport() }
         #expect(context.contains("--context") && context.contains("found 7"), "\(context)")
-        let noCheckpoint = message { _ = try Evaluate.parse(["--checkpoint", TrainFixtures.path("none"), "--data", data.path]).makeReport() }
+        let noCheckpoint = Self.message { _ = try Evaluate.parse(["--checkpoint", TrainFixtures.path("none"), "--data", data.path]).makeReport() }
         #expect(noCheckpoint.contains("--checkpoint"), "\(noCheckpoint)")
-        let scene = message {
+        let scene = Self.message {
             var command = try Sample.parse(["--checkpoint", run, "--data", data.path, "--scene", "9", "--out", TrainFixtures.path("p") + ".png"])
             try command.run()
         }
         #expect(scene.contains("--scene") && scene.contains("0..<2"), "\(scene)")
-        let split = message { _ = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--split", "val"]).makeReport() }
+        let split = Self.message { _ = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--split", "val"]).makeReport() }
         #expect(split.contains("val"), "\(split)")
     }
 }
