@@ -100,6 +100,8 @@ public final class GQNTrainer {
     // MARK: Checkpoints
 
     static let format = "gqn-checkpoint-1"
+    /// The format of ``saveWeights(to:metadata:)``: parameters only, no optimizer state.
+    public static let weightsFormat = "gqn-weights-1"
     static let firstMomentKey = "optimizer.first_moment"
     static let secondMomentKey = "optimizer.second_moment"
 
@@ -136,7 +138,33 @@ public final class GQNTrainer {
         try SafeTensors(tensors: tensors, metadata: header).write(to: path)
     }
 
-    /// Restores parameters, Adam's state and the step count from ``saveCheckpoint(to:metadata:)``.
+    /// Saves the parameters alone, with the configuration, step and seed, atomically: about a
+    /// third of a checkpoint, for sharing a trained model (`eval`, `sample` and `probe` read
+    /// it; training cannot resume from it, having no optimizer state).
+    /// - Parameters:
+    ///   - path: The destination file.
+    ///   - metadata: Extra string metadata (how the model was trained, say).
+    /// - Throws: ``Tensors/TensorError`` when the file cannot be written.
+    public func saveWeights(to path: String, metadata: [String: String] = [:]) throws {
+        let parameters = model.parameters
+        var tensors: [String: Tensor] = [:]
+        for name in parameters.names {
+            guard let handle = parameters.parameter(named: name) else { continue }
+            tensors[name] = parameters.tensor(handle)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var header = metadata
+        header["format"] = Self.weightsFormat
+        header["step"] = String(step)
+        header["seed"] = String(seed)
+        header["configuration"] = String(decoding: try encoder.encode(model.configuration), as: UTF8.self)
+        try SafeTensors(tensors: tensors, metadata: header).write(to: path)
+    }
+
+    /// Restores parameters, Adam's state and the step count from ``saveCheckpoint(to:metadata:)``,
+    /// or parameters and the step count from ``saveWeights(to:metadata:)`` (the optimizer
+    /// then starts afresh).
     ///
     /// Everything is checked before anything changes: a file that does not match the model
     /// leaves the trainer untouched.
@@ -159,6 +187,14 @@ public final class GQNTrainer {
                     path: path, detail: "tensor \"\(name)\": expected shape \(parameters.shape(of: handle)), found \(tensor.shape)")
             }
             assignments.append((handle, tensor))
+        }
+        if archive.metadata["format"] == Self.weightsFormat {
+            guard let stepText = archive.metadata["step"], let savedStep = Int(stepText), savedStep >= 0 else {
+                throw GQNError.checkpointMismatch(path: path, detail: "expected integer \"step\" metadata")
+            }
+            for (handle, tensor) in assignments { try parameters.assign(handle, from: tensor) }
+            step = savedStep
+            return archive.metadata
         }
         let scalars = parameters.scalarCount
         guard let first = archive.tensors[Self.firstMomentKey], let second = archive.tensors[Self.secondMomentKey],

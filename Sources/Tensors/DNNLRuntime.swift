@@ -90,20 +90,17 @@ final class DNNLPrimitive: @unchecked Sendable {
     let primitive: dnnl_primitive_t
 
     /// Creates the primitive for an operation descriptor (`&convolutionDesc`, ...).
-    init(operation: UnsafeRawPointer, attributes: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil, _ name: String) throws {
+    convenience init(
+        operation: UnsafeRawPointer, attributes: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
+        _ name: String
+    ) throws {
         guard let runtime = DNNLRuntime.shared else {
             throw TensorError.invalidArgument(operation: name, expected: "a oneDNN CPU engine", found: "none")
         }
         var descriptor: dnnl_primitive_desc_t?
-        try DNNLRuntime.check(dnnl_primitive_desc_create(&descriptor, operation, attributes, runtime.engine, hint), "\(name) primitive_desc_create")
-        var primitive: dnnl_primitive_t?
-        let status = dnnl_primitive_create(&primitive, descriptor)
-        guard status == dnnl_success, let descriptor, let primitive else {
-            dnnl_primitive_desc_destroy(descriptor)
-            throw TensorError.invalidArgument(operation: "oneDNN \(name) primitive_create", expected: "dnnl_success", found: "status \(status.rawValue)")
-        }
-        self.descriptor = descriptor
-        self.primitive = primitive
+        try DNNLRuntime.check(
+            dnnl_primitive_desc_create(&descriptor, operation, attributes, runtime.engine, hint), "\(name) primitive_desc_create")
+        try self.init(adopting: descriptor, name)
     }
 
     /// Creates a reorder from layout `source` to layout `destination`; with `accumulate`,
@@ -130,6 +127,8 @@ final class DNNLPrimitive: @unchecked Sendable {
         try self.init(adopting: descriptor, "reorder")
     }
 
+    /// Creates the primitive of `descriptor`, taking ownership of the descriptor (it is
+    /// destroyed here if the primitive cannot be made).
     private init(adopting descriptor: dnnl_primitive_desc_t?, _ name: String) throws {
         var primitive: dnnl_primitive_t?
         let status = dnnl_primitive_create(&primitive, descriptor)

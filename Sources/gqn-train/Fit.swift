@@ -132,6 +132,11 @@ struct Fit: ParsableCommand {
         var metadata: [String: String] = [:]
         if resume, fileManager.fileExists(atPath: checkpointURL.path) {
             metadata = try SafeTensors(contentsOf: checkpointURL.path).metadata
+            if metadata["format"] == GQNTrainer.weightsFormat {
+                throw TrainCommandError(
+                    "--resume: \(checkpointURL.path) holds weights only (written by export-weights), with no optimizer "
+                        + "state to continue from; resume from the run's own checkpoint or start a new run")
+            }
             saved = try RunFiles.decodeJSON(
                 RunSettings.self, metadata[RunFiles.settingsKey], key: RunFiles.settingsKey, path: checkpointURL.path)
         }

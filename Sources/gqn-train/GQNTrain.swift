@@ -8,7 +8,7 @@ struct GQNTrain: ParsableCommand {
         discussion: "Benchmarks print one JSON object per line: figures, settings and machine.",
         subcommands: [
             Fit.self, Evaluate.self, Sample.self, ProbeCommand.self, Bench.self, BenchConv.self,
-            WriteSafeTensorsFixture.self, WriteReferenceFixture.self,
+            ExportWeights.self, WriteSafeTensorsFixture.self, WriteReferenceFixture.self,
         ]
     )
 }

@@ -291,6 +291,49 @@ struct GQNTrainTests {
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }
 
+    @Test("export-weights: a third of the checkpoint; eval and sample read it with identical results; fit cannot resume from it")
+    func exportedWeights() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 4), ("test", 2)])
+        let run = TrainFixtures.path("export")
+        try Self.fit(data, out: run, steps: 3)
+        let weights = TrainFixtures.path("weights") + ".safetensors"
+        var export = try ExportWeights.parse(["--checkpoint", run, "--out", weights, "--note", "made by a test"])
+        try export.run()
+        let checkpointBytes = try Data(contentsOf: URL(fileURLWithPath: run + "/" + RunFiles.checkpointName)).count
+        let weightsBytes = try Data(contentsOf: URL(fileURLWithPath: weights)).count
+        #expect(weightsBytes * 2 < checkpointBytes, "weights \(weightsBytes) bytes, checkpoint \(checkpointBytes)")
+        let archive = try SafeTensors(contentsOf: weights)
+        #expect(archive.metadata["note"] == "made by a test" && archive.metadata["step"] == "3")
+        #expect(archive.tensors["optimizer.first_moment"] == nil)
+
+        func evaluation(_ checkpoint: String) throws -> String {
+            var report = try Evaluate.parse(["--checkpoint", checkpoint, "--data", data.path, "--context", "2", "--threads", "1"])
+                .makeReport()
+            report.checkpoint = ""  // the one field that names the file
+            return try RunFiles.encodeJSON(report)
+        }
+        #expect(try evaluation(run) == evaluation(weights))
+        func picture(_ checkpoint: String, _ name: String) throws -> Data {
+            let out = TrainFixtures.path(name) + ".png"
+            var command = try Sample.parse([
+                "--checkpoint", checkpoint, "--data", data.path, "--scene", "1", "--context", "2", "--samples", "1",
+                "--out", out, "--threads", "1",
+            ])
+            try command.run()
+            return try Data(contentsOf: URL(fileURLWithPath: out))
+        }
+        #expect(try picture(run, "from-checkpoint") == picture(weights, "from-weights"))
+
+        // A weights file where a run's checkpoint should be: --resume refuses it, untouched.
+        let copy = TrainFixtures.path("weights-run")
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: run + "/run.json", toPath: copy + "/run.json")
+        try FileManager.default.copyItem(atPath: weights, toPath: copy + "/" + RunFiles.checkpointName)
+        let refusal = Self.message { try Self.fit(data, out: copy, steps: 5, extra: ["--resume"]) }
+        #expect(refusal.contains("optimizer"), "\(refusal)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy + "/" + RunFiles.checkpointName)).count == weightsBytes)
+    }
+
     @Test("bad arguments give clear errors")
     func badArguments() throws {
         let data = try TrainFixtures.dataset(splits: [("train", 4), ("test", 2)])
