@@ -30,11 +30,11 @@ echo "==> Generating a small rooms_ring_camera dataset (300 scenes, 10 views, 64
 "$bin/shardtool" grid out/rooms_ring_camera --records 0..8 --out out/rooms_ring_camera_grid.png
 "$bin/scenegen" preview --family shepard_metzler --scenes 4 --out out/shepard_metzler_preview.png
 
-echo "==> Training a GQN: a 32 x 32 rooms_ring_camera dataset (1,000 scenes, 10 % held out), tiny for 2,000 steps (~3 minutes)"
+echo "==> Training a GQN: a 32 x 32 rooms_ring_camera dataset (1,000 scenes, 10 % held out), tiny for 2,000 steps on the short schedule (~2 minutes)"
 "$bin/scenegen" generate --family rooms_ring_camera --scenes 1000 --shard-size 250 --size 32 --out out/rooms_ring_camera_32
 rm -rf out/gqn_tiny
 "$bin/gqn-train" fit --data out/rooms_ring_camera_32 --config tiny --steps 2000 --out out/gqn_tiny \
-    --checkpoint-every 500 --sample-every 500 --log-every 50
+    --schedule short --checkpoint-every 500 --sample-every 500 --log-every 50
 "$bin/gqn-train" eval --checkpoint out/gqn_tiny --data out/rooms_ring_camera_32 --split test --context all \
     | tee out/gqn_tiny/eval.json
 "$bin/gqn-train" sample --checkpoint out/gqn_tiny --data out/rooms_ring_camera_32 --split test --scene 0 \
