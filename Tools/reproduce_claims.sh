@@ -4,7 +4,7 @@
 # the learning rate 5e-4 -> 5e-5 compressed into the run), then measures on the held-out
 # split: object-pixel and room-pixel MSE against both baselines for K = 1, 2, 3, the
 # uncertainty across prior samples, and linear probes of the representation.
-# About 65 minutes on 2 cores (2 for the data, ~58 for 55,000 steps, ~5 for the measurements).
+# About 70 minutes on 2 cores (2 for the data, ~58 for 55,000 steps, ~10 for the measurements, most of it the probes).
 # Usage: Tools/reproduce_claims.sh [OUT_DIR] [STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
