@@ -79,41 +79,31 @@ final class ConvolutionPlan: @unchecked Sendable {
         var forwardDescription = dnnl_convolution_desc_t()
         var dataDescription = dnnl_convolution_desc_t()
         var weightsDescription = dnnl_convolution_desc_t()
+        // A transposed convolution is oneDNN's deconvolution: the same three descriptor
+        // initialisers with the same signatures, under other names.
+        let kind = shape.transposed ? "deconvolution" : "convolution"
+        let algorithm = shape.transposed ? dnnl_deconvolution_direct : dnnl_convolution_direct
+        let (forwardInit, dataInit, weightsInit) =
+            shape.transposed
+            ? (dnnl_deconvolution_forward_desc_init, dnnl_deconvolution_backward_data_desc_init,
+                dnnl_deconvolution_backward_weights_desc_init)
+            : (dnnl_convolution_forward_desc_init, dnnl_convolution_backward_data_desc_init,
+                dnnl_convolution_backward_weights_desc_init)
         try withUnsafePointer(to: &bias) { biasPointer in
-        let biasArgument = shape.hasBias ? biasPointer : nil
-        if shape.transposed {
+            let biasArgument = shape.hasBias ? biasPointer : nil
             try DNNLRuntime.check(
-                dnnl_deconvolution_forward_desc_init(
-                    &forwardDescription, dnnl_forward_training, dnnl_deconvolution_direct, &anySource, &anyWeights,
-                    biasArgument, &anyDestination, strides, padding, padding),
-                "deconvolution_forward_desc_init")
-            try DNNLRuntime.check(
-                dnnl_deconvolution_backward_data_desc_init(
-                    &dataDescription, dnnl_deconvolution_direct, &anySource, &anyWeights, &anyDestination, strides, padding,
-                    padding),
-                "deconvolution_backward_data_desc_init")
-            try DNNLRuntime.check(
-                dnnl_deconvolution_backward_weights_desc_init(
-                    &weightsDescription, dnnl_deconvolution_direct, &anySource, &anyWeights, biasArgument,
+                forwardInit(
+                    &forwardDescription, dnnl_forward_training, algorithm, &anySource, &anyWeights, biasArgument,
                     &anyDestination, strides, padding, padding),
-                "deconvolution_backward_weights_desc_init")
-        } else {
+                "\(kind)_forward_desc_init")
             try DNNLRuntime.check(
-                dnnl_convolution_forward_desc_init(
-                    &forwardDescription, dnnl_forward_training, dnnl_convolution_direct, &anySource, &anyWeights,
-                    biasArgument, &anyDestination, strides, padding, padding),
-                "convolution_forward_desc_init")
+                dataInit(&dataDescription, algorithm, &anySource, &anyWeights, &anyDestination, strides, padding, padding),
+                "\(kind)_backward_data_desc_init")
             try DNNLRuntime.check(
-                dnnl_convolution_backward_data_desc_init(
-                    &dataDescription, dnnl_convolution_direct, &anySource, &anyWeights, &anyDestination, strides, padding,
-                    padding),
-                "convolution_backward_data_desc_init")
-            try DNNLRuntime.check(
-                dnnl_convolution_backward_weights_desc_init(
-                    &weightsDescription, dnnl_convolution_direct, &anySource, &anyWeights, biasArgument,
-                    &anyDestination, strides, padding, padding),
-                "convolution_backward_weights_desc_init")
-        }
+                weightsInit(
+                    &weightsDescription, algorithm, &anySource, &anyWeights, biasArgument, &anyDestination, strides,
+                    padding, padding),
+                "\(kind)_backward_weights_desc_init")
         }
         forward = try DNNLPrimitive(operation: &forwardDescription, "convolution forward")
         let backwardData = try DNNLPrimitive(operation: &dataDescription, hint: forward.descriptor, "convolution backward data")
