@@ -66,3 +66,21 @@ public enum CRC32C {
         }
     }
 }
+
+extension CRC32C {
+    /// The constant TensorFlow adds when masking a CRC.
+    static let maskDelta: UInt32 = 0xA282_EAD8
+
+    /// Returns `crc` masked as TFRecord files store it: rotated right by 15 bits plus
+    /// 0xA282EAD8. Masking keeps the CRC of bytes that themselves contain CRCs from being
+    /// degenerate (the LevelDB convention TensorFlow took over).
+    public static func masked(_ crc: UInt32) -> UInt32 {
+        ((crc >> 15) | (crc << 17)) &+ maskDelta
+    }
+
+    /// Returns the masked CRC-32C of `bytes`, the checksum a TFRecord file stores.
+    /// - Complexity: O(n).
+    public static func maskedChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        masked(checksum(bytes))
+    }
+}
