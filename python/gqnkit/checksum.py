@@ -77,11 +77,11 @@ class _LockStep:
         return tables
 
     def _apply(self, tables, x):
-        np = self.np
+        """``tables`` applied to each uint32 of ``x``: one lookup per byte, little-endian."""
+        take = self.np.take
         t0, t1, t2, t3 = tables
-        mask = np.uint32(0xFF)
-        return (t0[x & mask] ^ t1[(x >> np.uint32(8)) & mask] ^ t2[(x >> np.uint32(16)) & mask]
-                ^ t3[x >> np.uint32(24)])
+        b = self.np.ascontiguousarray(x).view(self.np.uint8).reshape(-1, 4)
+        return take(t0, b[:, 0]) ^ take(t1, b[:, 1]) ^ take(t2, b[:, 2]) ^ take(t3, b[:, 3])
 
     def zero_run(self, log2):
         """The tables of 2^log2 zero bytes."""
@@ -94,21 +94,22 @@ class _LockStep:
     def checksum(self, data, crc):
         np = self.np
         n = len(data)
-        chunk_log2 = 6  # L = 64 bytes: 16 lock steps, then log2(C) combining levels
-        chunks = 1 << max(0, (n - 1).bit_length() - chunk_log2)
-        chunk = max(1 << chunk_log2, 4)
+        # L = 64 bytes (16 lock steps, then log2(C) combining levels) up to C = 4096 chunks;
+        # longer chunks beyond, so the registers stay in cache.
+        size_log2 = (n - 1).bit_length()
+        chunk_log2 = max(6, size_log2 - 12)
+        chunks = 1 << max(0, size_log2 - chunk_log2)
+        chunk = 1 << chunk_log2
         padded = np.zeros(chunks * chunk, dtype=np.uint8)
         padded[padded.size - n:] = np.frombuffer(data, dtype=np.uint8)
         start = padded.size - n
         initial = (crc ^ 0xFFFFFFFF).to_bytes(4, "little")
         padded[start:start + 4] ^= np.frombuffer(initial, dtype=np.uint8)
-        words = padded.view("<u4").reshape(chunks, chunk // 4)
-        t3, t2, t1, t0 = self.word_tables
-        mask = np.uint32(0xFF)
+        # Word w of every chunk, contiguous: row w.
+        words = np.ascontiguousarray(padded.view("<u4").reshape(chunks, chunk // 4).T)
         register = np.zeros(chunks, dtype=np.uint32)
         for column in range(chunk // 4):
-            x = register ^ words[:, column]
-            register = t3[x & mask] ^ t2[(x >> np.uint32(8)) & mask] ^ t1[(x >> np.uint32(16)) & mask] ^ t0[x >> np.uint32(24)]
+            register = self._apply(self.word_tables, register ^ words[column])
         level = chunk_log2
         while register.size > 1:
             register = self._apply(self.zero_run(level), register[0::2]) ^ register[1::2]

@@ -20,6 +20,7 @@ def stream(dataset, workers):
             for b in loader]
 
 
+@pytest.mark.filterwarnings("ignore:This DataLoader will create")  # 3 workers on 2 cores, on purpose
 def test_workers_do_not_change_the_stream(png_dataset):
     dataset = GQNIterableDataset(png_dataset, batch_size=3, context=(1, 3), seed=5, epochs=2)
     reference = [(b.epoch, b.batch_number, b.scene_indices.tolist(), b.views.tolist())
