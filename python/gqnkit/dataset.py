@@ -15,10 +15,17 @@ VIEWPOINT_SIZE = 7
 
 
 def viewpoints(poses):
-    """The model's viewpoint vectors ``[..., 7]`` float32 of GQN poses ``[..., 5]``."""
+    """The model's viewpoint vectors ``[..., 7]`` float32 of GQN poses ``[..., 5]``.
+
+    cos and sin are taken in float64 and rounded once, which gives the correctly rounded
+    float32 (as the C library's ``cosf`` / ``sinf`` that the Swift loader calls do, almost
+    always); numpy's float32 kernels may be one bit off.
+    """
     poses = np.asarray(poses, dtype=np.float32)
-    yaw, pitch = poses[..., 3:4], poses[..., 4:5]
-    return np.concatenate([poses[..., :3], np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch)], axis=-1)
+    angles = poses[..., 3:5].astype(np.float64)
+    yaw, pitch = angles[..., 0:1], angles[..., 1:2]
+    trig = np.concatenate([np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch)], axis=-1).astype(np.float32)
+    return np.concatenate([poses[..., :3], trig], axis=-1)
 
 
 def _decode_png_like(data, expected_mode, schema, what):

@@ -52,8 +52,9 @@ def assert_same_batches(ours, swift):
         # Pixels bit for bit: the same bytes / 255 in float32.
         assert crc32c(batch.query_image.astype("<f4").tobytes()) == expected["queryImageCRC32C"]
         assert crc32c(batch.context_images.astype("<f4").tobytes()) == expected["contextImagesCRC32C"]
-        # Viewpoints: cos and sin may differ in the last bit between libm and numpy.
+        # Viewpoints: cos and sin may differ in the last bit between the C library and numpy.
         np.testing.assert_allclose(batch.query_viewpoint.ravel(), np.float32(expected["queryViewpoint"]), atol=2e-7)
+
 
 
 @pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
