@@ -124,6 +124,12 @@ def test_every_crc_is_checked(png_dataset, tmp_path):
     ds.scene(6)  # another record of the same shard still reads
     with pytest.raises(ShardError, match=r"record 2, byte offset \d+: payload CRC-32C"):
         ds.scene(7)
+    # The loader fails on it by default, or leaves the scene out and counts it when asked.
+    with pytest.raises(ShardError, match="payload CRC-32C"):
+        list(gqnkit.GQNLoader(directory, batch_size=4, context=1))
+    loader = gqnkit.GQNLoader(directory, batch_size=4, context=1, corrupt_records="skip")
+    scenes = sorted(i for batch in loader for i in batch.scene_indices.tolist())
+    assert scenes == [i for i in range(21) if i != 7] and loader.skipped_records == 1
     for offset, field in ((3, "magic"), (20, "header CRC"), (len(data) - 10, "trailer"), (len(data) - 40, "index CRC")):
         broken = bytearray(open(os.path.join(png_dataset, "train-00001-of-00005.gqnshard"), "rb").read())
         broken[offset] ^= 0x01
