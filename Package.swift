@@ -61,7 +61,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "ShardTools", dependencies: ["ShardFormat", "ImageCodec"]),
+        .target(name: "ShardTools", dependencies: ["ShardFormat", "ImageCodec", "DataLoader"]),
         .executableTarget(
             name: "shardtool",
             dependencies: [

@@ -6,7 +6,7 @@ Usage:
     bench_webdataset.py DIR [--threads N] [--runs R] [--batch-size B] [--context K]
                             [--tar-dir T] [--shuffle-buffer S]
 
-1. Converts DIR's shards (read with Tools/read_shard.py, CRC-32C checked) into webdataset tar
+1. Converts DIR's shards (read with the gqnkit package in python/, CRC-32C checked) into webdataset tar
    shards in T (default DIR/../<name>-wds), one tar per shard, once: each scene is a sample
    whose files are `<key>.<v>.png` for every view v and `<key>.cameras.npy` (V x 5 float32).
 2. Times R epochs (after one warm-up epoch): N worker processes, each streaming its share
@@ -33,34 +33,29 @@ import numpy as np
 import webdataset as wds
 from PIL import Image
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import read_shard  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from gqnkit import Manifest, ShardFile  # noqa: E402
 
 
 def convert(directory, tar_dir, split):
     """Writes one tar per shard of `split`; returns the tar paths and the schema."""
-    with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as f:
-        manifest = json.load(f)
-    schema = manifest["schema"]
-    entries = [e for e in manifest["shards"] if e["split"] == split]
+    manifest = Manifest(directory)
+    schema = manifest.schema.to_json()
+    entries = manifest.split_shards(split)
     stamp = os.path.join(tar_dir, "converted.json")
-    tars = [os.path.join(tar_dir, os.path.splitext(os.path.basename(e["file"]))[0] + ".tar") for e in entries]
+    tars = [os.path.join(tar_dir, os.path.splitext(os.path.basename(e.file))[0] + ".tar") for e in entries]
     if os.path.exists(stamp):
         return tars, schema
     os.makedirs(tar_dir, exist_ok=True)
     start = time.time()
     for entry, tar_path in zip(entries, tars):
-        name = entry["file"]
-        if name.startswith("/") or ".." in name.split("/"):
-            raise SystemExit(f"{name}: unsafe shard path in the manifest")
-        shard = read_shard.Shard(os.path.join(directory, name))
+        shard = ShardFile(manifest.shard_path(entry))
         with tarfile.open(tar_path + ".tmp", "w") as tar:
-            for i in range(len(shard)):
-                record = shard.record(i)
-                key = f"{record['sceneIndex']:09d}"
-                members = [(f"{key}.{v}.png", view["image"]) for v, view in enumerate(record["views"])]
+            for record in shard:
+                key = f"{record.scene_index:09d}"
+                members = [(f"{key}.{v}.png", view.image) for v, view in enumerate(record.views)]
                 cameras = io.BytesIO()
-                np.save(cameras, np.array([view["pose"] for view in record["views"]], dtype=np.float32))
+                np.save(cameras, np.array([view.pose for view in record.views], dtype=np.float32))
                 members.append((f"{key}.cameras.npy", cameras.getvalue()))
                 for member, data in members:
                     info = tarfile.TarInfo(member)

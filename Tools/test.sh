@@ -14,14 +14,14 @@ swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build --no-parallel "$@"
 
 # The Python checks run in a virtual environment of their own, never in the system Python:
-# numpy, safetensors and CPU torch in .venv-test (gitignored), made on the first run and
-# reused while it still imports all three.
+# numpy, safetensors, CPU torch, Pillow, pytest and crc32c in .venv-test (gitignored), made
+# on the first run and reused while it still imports them all.
 venv=".venv-test"
 if ! command -v python3 >/dev/null 2>&1; then
     echo "python3 not found: cannot run the safetensors and PyTorch reference checks" >&2
     exit 1
 fi
-if ! "$venv/bin/python" -c "import numpy, safetensors, torch" >/dev/null 2>&1; then
+if ! "$venv/bin/python" -c "import numpy, safetensors, torch, PIL, pytest, crc32c" >/dev/null 2>&1; then
     rm -rf "$venv"
     python3 -m venv "$venv"
     make_python_environment "$venv/bin/python"
@@ -44,3 +44,9 @@ for case in "tiny precomputed" "small precomputed" "tiny naive"; do
 done
 "$venv/bin/python" -B Tools/check_pytorch_reference.py \
     "$fixtures/tiny-precomputed" "$fixtures/small-precomputed" "$fixtures/tiny-naive"
+
+# The Python package (python/), installed afresh: it must read every record as shardtool cat /
+# export do, and pick the batches the Swift loader picks (shardtool batches), on small datasets
+# that this build's scenegen renders.
+"$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps ./python
+GQNKIT_BIN="$bin" "$venv/bin/python" -B -m pytest -q -p no:cacheprovider python/tests

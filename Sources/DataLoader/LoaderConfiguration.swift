@@ -151,3 +151,21 @@ public struct LoaderConfiguration: Sendable, Equatable {
         if let epochs, epochs < 0 { throw reject("epochs", "at least 0 or nil", "\(epochs)") }
     }
 }
+
+extension LoaderConfiguration {
+    /// The views scene `sceneIndex` contributes to a batch of `epoch` with `contextCount`
+    /// context views: element 0 is the query, elements `1...contextCount` the context views,
+    /// as ``GQNLoader`` picks them (a pure function of the seed, the epoch and the scene).
+    /// Other readers of the same dataset (the Python package's loader) check their choice
+    /// against this.
+    /// - Parameters:
+    ///   - sceneIndex: The scene's index in the dataset.
+    ///   - epoch: The epoch.
+    ///   - viewsPerScene: The dataset's views per scene.
+    ///   - contextCount: The batch's `K`, at most ``context``'s maximum.
+    /// - Returns: `contextCount + 1` distinct view numbers in `0..<viewsPerScene`.
+    public func views(ofScene sceneIndex: UInt64, epoch: Int, viewsPerScene: Int, contextCount: Int) -> [Int] {
+        Array(BatchAssembler.viewChoice(viewsPerScene: viewsPerScene, picks: context.maximum + 1, seed: seed,
+                                        epoch: epoch, sceneIndex: sceneIndex).prefix(contextCount + 1))
+    }
+}

@@ -120,4 +120,11 @@ enum JSONOutput {
         data.append(UInt8(ascii: "\n"))
         return data
     }
+
+    /// One line of JSON, keys sorted, no escaped slashes, no final newline.
+    static func line(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
 }

@@ -13,7 +13,7 @@ struct ShardTool: ParsableCommand {
 
             Example: shardtool verify data/rooms && shardtool grid data/rooms --out out/rooms.png
             """,
-        subcommands: [Info.self, Verify.self, Cat.self, Export.self, Grid.self, Stats.self, Merge.self, Bench.self]
+        subcommands: [Info.self, Verify.self, Cat.self, Export.self, Grid.self, Stats.self, Merge.self, Bench.self, Batches.self]
     )
 }
 

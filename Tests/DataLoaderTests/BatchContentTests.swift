@@ -15,7 +15,10 @@ struct BatchContentTests {
     /// Checks every sample of `batches` against the records in the shards: context and query
     /// views are distinct views of the sample's scene, viewpoints match the record's poses, and
     /// every pixel equals the stored image's byte / 255 in NCHW order.
-    static func checkAgainstShards(_ batches: [GQNBatch], directory: URL, views: Int) throws {
+    /// With `configuration`, also checks that each scene's views are the ones
+    /// ``LoaderConfiguration/views(ofScene:epoch:viewsPerScene:contextCount:)`` states.
+    static func checkAgainstShards(_ batches: [GQNBatch], directory: URL, views: Int,
+                                   configuration: LoaderConfiguration? = nil) throws {
         let manifest = try Manifest.load(from: directory.appendingPathComponent(Manifest.fileName))
         var queryViews: Set<Int> = []
         for batch in batches {
@@ -56,6 +59,10 @@ struct BatchContentTests {
                     #expect(mismatches == 0, "scene \(scene) slot \(slot)")
                 }
                 #expect(Set(chosen).count == k + 1, "views \(chosen) of scene \(scene) are not distinct")
+                if let configuration {
+                    #expect(chosen == configuration.views(ofScene: scene, epoch: batch.epoch, viewsPerScene: views,
+                                                          contextCount: k))
+                }
                 queryViews.insert(chosen[0])
             }
         }
@@ -68,10 +75,10 @@ struct BatchContentTests {
     func contents(encoding: DatasetSchema.ImageEncoding) throws {
         // 13 x 7 pixels: not a multiple of the 8-pixel conversion step.
         let directory = try LoaderFixtures.dataset(views: 6, width: 13, height: 7, encoding: encoding)
-        let batches = try LoaderFixtures.drain(GQNLoader(
-            configuration: LoaderFixtures.configuration(directory, context: .random(1...5))))
+        let configuration = LoaderFixtures.configuration(directory, context: .random(1...5))
+        let batches = try LoaderFixtures.drain(GQNLoader(configuration: configuration))
         #expect(batches.first?.height == 7 && batches.first?.width == 13)
-        try Self.checkAgainstShards(batches, directory: directory, views: 6)
+        try Self.checkAgainstShards(batches, directory: directory, views: 6, configuration: configuration)
     }
 
     @Test("K fixed: every batch has K context views")

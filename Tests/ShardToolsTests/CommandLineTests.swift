@@ -47,6 +47,33 @@ struct CommandLineTests {
         #expect(sheet.width == TestData.width + 4 && sheet.height == 3 * TestData.height + 8)
     }
 
+    @Test("batches lists the loader's batches: exact epochs, distinct views, states, one JSON line each")
+    func batches() throws {
+        let (directory, _) = try TestData.twoShardDataset()
+        let result = try runShardtool(["batches", directory.path, "--batch-size", "2", "--context", "1",
+                                       "--seed", "3", "--epochs", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        // 3 training scenes in batches of 2: 2 batches an epoch.
+        #expect(lines.map { $0["epoch"] as? Int } == [0, 0, 1, 1])
+        #expect(lines.map { $0["batchNumber"] as? Int } == [0, 1, 0, 1])
+        for epoch in 0..<2 {
+            let scenes = lines[(2 * epoch)..<(2 * epoch + 2)].flatMap { $0["sceneIndices"] as? [Int] ?? [] }
+            #expect(scenes.sorted() == [0, 1, 2], "epoch \(epoch): \(scenes)")
+            let state = lines[2 * epoch + 1]["state"] as? [String: Any]
+            #expect(state?["epoch"] as? Int == epoch + 1 && state?["position"] as? Int == 0)
+        }
+        for line in lines {
+            let views = try #require(line["views"] as? [[Int]])
+            #expect(views.allSatisfy { Set($0).count == 2 && $0.allSatisfy { (0..<TestData.views).contains($0) } })
+            #expect(line["queryImageCRC32C"] is Int && line["contextCount"] as? Int == 1)
+        }
+        let bad = try runShardtool(["batches", directory.path, "--context", "3...1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--context: expected K or LOW...HIGH, found 3...1"))
+    }
+
     @Test("bad input exits non-zero with a one-line message, never a crash")
     func badInput() throws {
         let (directory, _) = try TestData.twoShardDataset()
