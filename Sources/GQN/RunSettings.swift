@@ -22,6 +22,22 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// run starts; nil for schedules of fixed length.
     public var annealSteps: Int?
 
+    /// Creates settings.
+    public init(
+        data: String, split: String, config: GQNConfiguration.Preset, batch: Int, seed: UInt64, maxContext: Int,
+        threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?
+    ) {
+        self.data = data
+        self.split = split
+        self.config = config
+        self.batch = batch
+        self.seed = seed
+        self.maxContext = maxContext
+        self.threads = threads
+        self.schedule = schedule
+        self.annealSteps = annealSteps
+    }
+
     /// The schedule the run trains with.
     public var trainingSchedule: GQNTrainingSchedule { GQNTrainingSchedule(preset: schedule, annealSteps: annealSteps ?? 0) }
 
@@ -66,23 +82,5 @@ extension RunSettings {
         threads = try container.decode(Int.self, forKey: .threads)
         schedule = try container.decodeIfPresent(GQNTrainingSchedule.Preset.self, forKey: .schedule) ?? .paper
         annealSteps = try container.decodeIfPresent(Int.self, forKey: .annealSteps)
-    }
-}
-
-extension RunSettings {
-    /// Creates settings.
-    public init(
-        data: String, split: String, config: GQNConfiguration.Preset, batch: Int, seed: UInt64, maxContext: Int,
-        threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?
-    ) {
-        self.data = data
-        self.split = split
-        self.config = config
-        self.batch = batch
-        self.seed = seed
-        self.maxContext = maxContext
-        self.threads = threads
-        self.schedule = schedule
-        self.annealSteps = annealSteps
     }
 }
