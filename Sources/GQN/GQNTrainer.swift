@@ -47,7 +47,8 @@ public final class GQNTrainer {
     /// The number of training steps taken.
     public private(set) var step = 0
     private var optimizer: Adam
-    /// Wall-clock seconds of the last step's forward pass, backward pass and optimiser update.
+    /// Wall-clock seconds of the last step's forward pass, backward pass (with several ranks,
+    /// including the gradient allreduce, see ``lastAllreduceSeconds``) and optimiser update.
     public private(set) var lastStepSeconds: (forward: Double, backward: Double, update: Double) = (0, 0, 0)
 
     /// Creates a trainer at step 0.
