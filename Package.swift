@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ShardFormat", targets: ["ShardFormat"]),
         .library(name: "DataLoader", targets: ["DataLoader"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "GQN", targets: ["GQN"]),
         .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
@@ -46,11 +47,15 @@ let package = Package(
         // `dnnl` and GNU OpenMP (`gomp`, the runtime libdnnl uses) directly.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CDNNL"]),
-        .target(name: "GQN", dependencies: ["Tensors", "DataLoader", "ShardFormat"]),
+        // Open MPI (Debian libopenmpi-dev); its handles are macros, so a C shim makes the calls.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "CMPIShim", dependencies: ["CMPI"]),
+        .target(name: "Distributed", dependencies: ["CMPIShim"]),
+        .target(name: "GQN", dependencies: ["Tensors", "DataLoader", "ShardFormat", "Distributed"]),
         .executableTarget(
             name: "gqn-train",
             dependencies: [
-                "Tensors", "GQN", "DataLoader", "ImageCodec", "ShardFormat",
+                "Tensors", "GQN", "DataLoader", "ImageCodec", "ShardFormat", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,7 +80,8 @@ let package = Package(
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
         .testTarget(name: "DataLoaderTests", dependencies: ["DataLoader", "ShardFormat", "ImageCodec"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "GQNTests", dependencies: ["GQN", "Tensors", "DataLoader"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
+        .testTarget(name: "GQNTests", dependencies: ["GQN", "Tensors", "DataLoader", "Distributed"]),
         .testTarget(
             name: "gqn-trainTests",
             dependencies: ["gqn-train", "scenegen", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]

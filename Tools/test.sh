@@ -11,6 +11,9 @@ ensure_system_packages
 swift build -c release -Xswiftc -enable-testing --build-tests
 # Serially: some tests set process-wide state (the BLAS thread count) and compare results
 # bit for bit, which tests running alongside would disturb. The suite takes seconds anyway.
+# It includes the data-parallel checks, which launch the built gqn-train under
+# `mpirun --allow-run-as-root -np 2` (suite "gqn-train fit under mpirun"): 20 steps on 2 ranks
+# equal to one process with the same global batch, and --resume under the launcher.
 swift test -c release -Xswiftc -enable-testing --skip-build --no-parallel "$@"
 
 # The Python checks run in a virtual environment of their own, never in the system Python:

@@ -137,14 +137,17 @@ struct BatchPlanner {
                          samples: samples, stateAfter: stateAfter)
     }
 
-    /// `K` of batch `batchNumber` of the current epoch.
+    /// `K` of batch `batchNumber` of the current epoch: the same on every rank, since the
+    /// ranks' batches `batchNumber` together form one global batch (the positions
+    /// `batchNumber * B * n ..< (batchNumber + 1) * B * n`), which a data-parallel step
+    /// trains on as one; and the same as one process's with batch size `B * n`. The key's
+    /// fourth part, once the rank, is 0 for every rank, so single-process draws are unchanged.
     private func contextCount(batchNumber: Int) -> Int {
         switch configuration.context {
         case .fixed(let count):
             return count
         case .random(let range):
-            let key = StatelessRandom.key(.contextCount, configuration.seed, UInt64(epoch), UInt64(configuration.rank),
-                                          UInt64(batchNumber))
+            let key = StatelessRandom.key(.contextCount, configuration.seed, UInt64(epoch), 0, UInt64(batchNumber))
             return range.lowerBound + StatelessRandom.below(range.count, key: key, counter: 0)
         }
     }

@@ -15,7 +15,8 @@ public struct LoaderConfiguration: Sendable, Equatable {
     public enum ContextCount: Sendable, Equatable {
         /// Always `K` views.
         case fixed(Int)
-        /// `K` drawn per batch, uniformly from the range, keyed by (seed, epoch, rank, batch number).
+        /// `K` drawn per batch, uniformly from the range, keyed by (seed, epoch, batch number):
+        /// every rank draws the same `K` for its part of a global batch.
         case random(ClosedRange<Int>)
 
         /// The largest `K` this setting can produce.

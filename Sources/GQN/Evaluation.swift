@@ -110,7 +110,7 @@ public struct Evaluation: Sendable {
         while sums.scenes < limit, var loaded = try nextBatch(loader, directory: directory) {
             if loaded.batchSize > limit - sums.scenes { loaded = loaded.prefix(limit - sums.scenes) }
             let tensors = try GQNTensorBatch(loaded)
-            let noise = mix(seed, batchNumber)
+            let noise = SeedMixer.mix(seed, batchNumber)
             batchNumber += 1
             let loss = try model.loss(tensors, pixelStandardDeviation: sigma, noiseSeed: noise)
             let priorMean = try model.generate(
@@ -118,7 +118,7 @@ public struct Evaluation: Sendable {
                 queryViewpoints: tensors.queryViewpoints, usePriorMean: true)
             let prior = try PriorSamples(
                 model: model, contextImages: tensors.contextImages, contextViewpoints: tensors.contextViewpoints,
-                queryViewpoints: tensors.queryViewpoints, count: samples, latents: .sampled(seed: mix(noise, 1)))
+                queryViewpoints: tensors.queryViewpoints, count: samples, latents: .sampled(seed: SeedMixer.mix(noise, 1)))
             sums.add(
                 loaded, nll: loss.negativeLogLikelihood.scalars, kl: loss.kl.scalars,
                 predictions: .init(

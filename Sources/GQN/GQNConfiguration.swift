@@ -82,7 +82,9 @@ public struct GQNConfiguration: Sendable, Hashable, Codable {
         steps: 12, lstmKernel: 5, scale: 4, representation: .tower, batchSize: 36, maxContextViews: 5)
 
     /// The presets by name.
-    public static let presets: [String: GQNConfiguration] = ["tiny": tiny, "small": small, "paper": paper]
+    public static var presets: [String: GQNConfiguration] {
+        Dictionary(uniqueKeysWithValues: Preset.allCases.map { ($0.rawValue, $0.configuration) })
+    }
 
     /// The side of the generator's state grid, `imageSize / scale`.
     public var gridSize: Int { imageSize / scale }

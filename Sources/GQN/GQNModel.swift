@@ -123,10 +123,13 @@ public final class GQNModel {
     ///   - pixelStandardDeviation: The likelihood's sigma (annealed during training).
     ///   - noiseSeed: Keys the latent noise; equal seeds give equal losses.
     ///   - tracked: The step's tracked parameters (for training), or `nil`.
+    ///   - share: Which rows of a global batch `batch` holds (data-parallel training), so the
+    ///     latent noise is theirs; nil when the batch is the whole of its own.
     /// - Returns: The loss and its parts.
     /// - Throws: ``GQNError`` for badly shaped inputs, ``TensorError`` from the engine.
     public func loss(
-        _ batch: GQNTensorBatch, pixelStandardDeviation: Float, noiseSeed: UInt64, tracked: TrackedParameters? = nil
+        _ batch: GQNTensorBatch, pixelStandardDeviation: Float, noiseSeed: UInt64, tracked: TrackedParameters? = nil,
+        share: BatchShare? = nil
     ) throws -> GQNLoss {
         try checkQuery(batch.queryViewpoints, batch: batch.batchSize)
         try checkImages(batch.queryImages, batch: batch.batchSize)
@@ -134,7 +137,7 @@ public final class GQNModel {
             contextImages: batch.contextImages, contextViewpoints: batch.contextViewpoints, tracked: tracked)
         let rollout = try generator.rollout(
             representation: r, viewpoint: batch.queryViewpoints, image: batch.queryImages, mode: .posterior,
-            noiseSeed: noiseSeed, gates: gateComputation, ParameterSource(set: parameters, tracked: tracked))
+            noiseSeed: noiseSeed, share: share, gates: gateComputation, ParameterSource(set: parameters, tracked: tracked))
         let nll = try Tensor.gaussianNegativeLogLikelihood(
             of: batch.queryImages, mean: rollout.mean, standardDeviation: pixelStandardDeviation)
         let kl = rollout.kl ?? Tensor(shape: [batch.batchSize])
@@ -182,7 +185,7 @@ public final class GQNModel {
     ///   - noiseSeed: The seed given to the pass.
     /// - Returns: ``GQNConfiguration/steps`` tensors of shape `[batchSize, z, g, g]`, step 0 first.
     public func latentNoise(batchSize: Int, noiseSeed: UInt64) -> [Tensor] {
-        (0..<configuration.steps).map { generator.latentNoise(step: $0, batch: batchSize, noiseSeed: noiseSeed) }
+        (0..<configuration.steps).compactMap { try? generator.latentNoise(step: $0, batch: batchSize, noiseSeed: noiseSeed) }
     }
 
     /// Analytic forward flops of all convolutions for one batch.

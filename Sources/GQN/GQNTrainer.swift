@@ -1,4 +1,5 @@
 import Dispatch
+import Distributed
 import Foundation
 import Tensors
 
@@ -27,24 +28,39 @@ public struct GQNStepResult: Sendable, Codable, Equatable {
 /// once, itself). `t` is the number of steps already taken. The latent noise of step
 /// `t` is keyed by `(seed, t)`, so training is deterministic for a fixed seed, data
 /// order and thread count, and a resumed run continues exactly where it stopped.
+///
+/// Data-parallel: with a ``Distributed/Communicator`` of `n` ranks, each rank trains on its
+/// share of the global batch (rows `r, r + n, ...`, with those rows' latent noise, see
+/// ``BatchShare``), the gradients are averaged across ranks by one allreduce over the flat
+/// gradient buffer, and every rank applies the same Adam update, so the parameters stay
+/// identical (``checkReplicasAgree()`` verifies it) and equal, up to float rounding, to one
+/// process training on the global batch.
 public final class GQNTrainer {
     /// The model being trained.
     public let model: GQNModel
     /// Keys the latent noise of every step.
     public let seed: UInt64
+    /// The ranks training together (``Distributed/Communicator/single`` alone).
+    public let communicator: Communicator
+    /// Wall-clock seconds of the last step's gradient allreduce (0 for a single process).
+    public private(set) var lastAllreduceSeconds = 0.0
     /// The number of training steps taken.
     public private(set) var step = 0
     private var optimizer: Adam
-    /// Wall-clock seconds of the last step's forward pass, backward pass and optimiser update.
+    /// Wall-clock seconds of the last step's forward pass, backward pass (with several ranks,
+    /// including the gradient allreduce, see ``lastAllreduceSeconds``) and optimiser update.
     public private(set) var lastStepSeconds: (forward: Double, backward: Double, update: Double) = (0, 0, 0)
 
     /// Creates a trainer at step 0.
     /// - Parameters:
     ///   - model: The model to train (its parameters are updated in place).
     ///   - seed: Keys the latent noise.
-    public init(model: GQNModel, seed: UInt64) {
+    ///   - communicator: The ranks training together; every rank must start from the same
+    ///     parameters (the same seed, or the same checkpoint).
+    public init(model: GQNModel, seed: UInt64, communicator: Communicator = .single) {
         self.model = model
         self.seed = seed
+        self.communicator = communicator
         let schedule = model.configuration.schedule
         optimizer = Adam(
             learningRate: schedule.learningRate(at: 0), beta1: Float(schedule.beta1), beta2: Float(schedule.beta2),
@@ -63,24 +79,38 @@ public final class GQNTrainer {
     /// implementation reproduce a training step's latent noise exactly.
     /// - Parameter step: The 0-based step (``step`` before the call to ``train(on:)``).
     /// - Returns: ``seed`` and `step` mixed (SplitMix64).
-    public func noiseSeed(forStep step: Int) -> UInt64 { mix(seed, UInt64(truncatingIfNeeded: step)) }
+    public func noiseSeed(forStep step: Int) -> UInt64 { SeedMixer.mix(seed, UInt64(truncatingIfNeeded: step)) }
 
     /// Runs one training step on a batch.
-    /// - Parameter batch: Context and query views.
-    /// - Returns: The step's loss, its parts and the schedule values it used.
-    /// - Throws: ``GQNError`` for badly shaped batches, ``TensorError`` from the engine.
+    /// - Parameter batch: Context and query views: the whole batch, or with several ranks this
+    ///   rank's share of the global batch (every rank's share the same size).
+    /// - Returns: The step's loss, its parts and the schedule values it used (means over the
+    ///   global batch).
+    /// - Throws: ``GQNError`` for badly shaped batches, ``TensorError`` from the engine,
+    ///   ``Distributed/DistributedError`` when the allreduce fails.
     @discardableResult
     public func train(on batch: GQNTensorBatch) throws -> GQNStepResult {
         let sigma = schedule.pixelStandardDeviation(at: step)
         let learningRate = schedule.learningRate(at: step)
         let parameters = model.parameters
+        let ranks = communicator.size
+        let share = ranks > 1 ? BatchShare(globalSize: batch.batchSize * ranks, rank: communicator.rank, ranks: ranks) : nil
         let start = DispatchTime.now().uptimeNanoseconds
         parameters.zeroGradients()
         let tape = Tape()
         let result = try model.loss(
-            batch, pixelStandardDeviation: sigma, noiseSeed: noiseSeed(forStep: step), tracked: parameters.track(on: tape))
+            batch, pixelStandardDeviation: sigma, noiseSeed: noiseSeed(forStep: step), tracked: parameters.track(on: tape),
+            share: share)
         let forwardEnd = DispatchTime.now().uptimeNanoseconds
         try tape.backward(from: result.loss)
+        var (loss, nll, kl) = (result.lossValue, result.negativeLogLikelihoodValue, result.klValue)
+        if ranks > 1 {
+            let reduceStart = DispatchTime.now().uptimeNanoseconds
+            try parameters.withUnsafeMutableGradients { try communicator.allreduceMean($0) }
+            let sums = try communicator.sum([Double(loss), Double(nll), Double(kl)])
+            (loss, nll, kl) = (Float(sums[0] / Double(ranks)), Float(sums[1] / Double(ranks)), Float(sums[2] / Double(ranks)))
+            lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - reduceStart) * 1e-9
+        }
         let backwardEnd = DispatchTime.now().uptimeNanoseconds
         optimizer.learningRate = learningRate
         optimizer.update(parameters)
@@ -91,10 +121,19 @@ public final class GQNTrainer {
         defer { step += 1 }
         let values = batch.queryImages.count / Swift.max(1, batch.batchSize)
         return GQNStepResult(
-            step: step, loss: result.lossValue, negativeLogLikelihood: result.negativeLogLikelihoodValue,
-            kl: result.klValue, pixelStandardDeviation: sigma, learningRate: learningRate,
+            step: step, loss: loss, negativeLogLikelihood: nll, kl: kl, pixelStandardDeviation: sigma, learningRate: learningRate,
             negativeLogLikelihoodFloor: Float(
                 GQNTrainingSchedule.negativeLogLikelihoodFloor(values: values, sigma: Double(sigma))))
+    }
+
+    /// Checks that every rank holds the same parameters (a checksum of their bits compared
+    /// across ranks); nothing to check for a single process.
+    /// - Throws: ``Distributed/DistributedError/mismatch(what:detail:)`` on every rank when
+    ///   any two differ.
+    public func checkReplicasAgree() throws {
+        guard communicator.size > 1 else { return }
+        let checksum = model.parameters.withUnsafeValues { BufferChecksum.of($0) }
+        try communicator.requireEqual(checksum, "the parameters after step \(step)")
     }
 
     // MARK: Checkpoints

@@ -96,9 +96,10 @@ struct Generator {
     ///   - viewpoint: `[B, 7]`, the query viewpoint.
     ///   - image: `[B, 3, H, W]`, the query image (posterior mode).
     ///   - noiseSeed: Keys the latent noise of every step.
+    ///   - share: The global rows the batch holds (nil: the batch is the whole of its own).
     func rollout(
         representation: Tensor, viewpoint: Tensor, image: Tensor?, mode: RolloutMode, noiseSeed: UInt64,
-        gates: GateComputation, _ p: ParameterSource
+        share: BatchShare? = nil, gates: GateComputation, _ p: ParameterSource
     ) throws -> Rollout {
         let c = configuration
         let (batch, g, h, z) = (viewpoint.shape[0], c.gridSize, c.hiddenChannels, c.latentChannels)
@@ -143,7 +144,7 @@ struct Generator {
                 priorParameters = try prior(hGenerator, p)
             }
             let (priorMean, priorDeviation) = try gaussian(priorParameters, z)
-            let noise = latentNoise(step: step, batch: batch, noiseSeed: noiseSeed)
+            let noise = try latentNoise(step: step, batch: batch, noiseSeed: noiseSeed, share: share)
             let latent: Tensor
             switch mode {
             case .posterior:
@@ -199,10 +200,29 @@ struct Generator {
 
     /// The standard normal noise `eps` of step `step` (`z = mean + std * eps`): `[B, z, g, g]`,
     /// keyed by `(noiseSeed, step)`. The one place a rollout's noise is drawn.
-    func latentNoise(step: Int, batch: Int, noiseSeed: UInt64) -> Tensor {
+    ///
+    /// With a `share`, the noise is drawn for the global batch and the share's rows are kept,
+    /// so a rank's rows get the noise they get in one process.
+    func latentNoise(step: Int, batch: Int, noiseSeed: UInt64, share: BatchShare? = nil) throws -> Tensor {
         let c = configuration
-        return Tensor.randomNormal(
-            shape: [batch, c.latentChannels, c.gridSize, c.gridSize], seed: mix(noiseSeed, UInt64(truncatingIfNeeded: step)))
+        let seed = SeedMixer.mix(noiseSeed, UInt64(truncatingIfNeeded: step))
+        let perRow = c.latentChannels * c.gridSize * c.gridSize
+        guard let share, !share.isWhole(count: batch) else {
+            return Tensor.randomNormal(shape: [batch, c.latentChannels, c.gridSize, c.gridSize], seed: seed)
+        }
+        let rows = share.rows(count: batch)
+        guard let last = rows.last, last < share.globalSize else {
+            throw GQNError.shapeMismatch(
+                argument: "batch share", expected: [share.globalSize], found: [share.rank + share.ranks * batch])
+        }
+        let global = Tensor.randomNormal(shape: [share.globalSize, c.latentChannels, c.gridSize, c.gridSize], seed: seed)
+        var scalars = [Float](repeating: 0, count: batch * perRow)
+        global.withUnsafeBufferPointer { source in
+            for (local, row) in rows.enumerated() {
+                for index in 0..<perRow { scalars[local * perRow + index] = source[row * perRow + index] }
+            }
+        }
+        return try Tensor(shape: [batch, c.latentChannels, c.gridSize, c.gridSize], scalars: scalars)
     }
 
     /// Splits `[B, 2z, g, g]` into a mean and a standard deviation `softplus(.) + 1e-4`.
@@ -320,15 +340,4 @@ struct PrecomputedGates {
         self.latentWeight = latentWeights
         self.generatorState = generatorState
     }
-}
-
-/// SplitMix64's finaliser applied to a pair: distinct (seed, index) pairs give unrelated seeds.
-func mix(_ seed: UInt64, _ index: UInt64) -> UInt64 {
-    func finalise(_ value: UInt64) -> UInt64 {
-        var x = value &+ 0x9E37_79B9_7F4A_7C15
-        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-        return x ^ (x >> 31)
-    }
-    return finalise(seed ^ finalise(index &+ 0x5851_F42D_4C95_7F2D))
 }

@@ -12,7 +12,7 @@ import Tensors
 public struct PriorSamples: Sendable {
     /// Where each generation step's latent comes from.
     public enum Latents: Sendable, Equatable {
-        /// Drawn from the prior; sample `s` is keyed by `mix(seed, s)`.
+        /// Drawn from the prior; sample `s` is keyed by `SeedMixer.mix(seed, s)`.
         case sampled(seed: UInt64)
         /// Every sample takes the prior mean, so all samples are equal and the variance is
         /// zero: a check that the variance measures the sampling and nothing else.
@@ -47,7 +47,7 @@ public struct PriorSamples: Sendable {
             case .sampled(let seed):
                 image = try model.generate(
                     contextImages: contextImages, contextViewpoints: contextViewpoints, queryViewpoints: queryViewpoints,
-                    noiseSeed: mix(seed, UInt64(index)))
+                    noiseSeed: SeedMixer.mix(seed, UInt64(index)))
             case .priorMean:
                 image = try model.generate(
                     contextImages: contextImages, contextViewpoints: contextViewpoints, queryViewpoints: queryViewpoints,

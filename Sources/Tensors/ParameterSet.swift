@@ -116,6 +116,22 @@ public final class ParameterSet {
             })
     }
 
+    /// Calls `body` with the flat gradient buffer, ``scalarCount`` floats (zeros between
+    /// parameters), to combine gradients across processes in one operation.
+    /// - Parameter body: May read and overwrite the gradients; must not keep the pointer.
+    public func withUnsafeMutableGradients<Result>(
+        _ body: (UnsafeMutableBufferPointer<Float>) throws -> Result
+    ) rethrows -> Result {
+        try body(UnsafeMutableBufferPointer(start: gradients.pointer, count: scalarCount))
+    }
+
+    /// Calls `body` with the flat value buffer, ``scalarCount`` floats, to compare or send
+    /// the parameters as one block.
+    /// - Parameter body: Reads the values; must not keep the pointer.
+    public func withUnsafeValues<Result>(_ body: (UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result {
+        try body(UnsafeBufferPointer(start: values.pointer, count: scalarCount))
+    }
+
     /// Sets every gradient to zero.
     /// - Complexity: O(``scalarCount``).
     public func zeroGradients() {

@@ -22,14 +22,9 @@ public struct RandomStream: Sendable, Hashable {
     /// - Returns: The derived stream.
     public func derived(_ index: UInt64) -> RandomStream { RandomStream(seed: RandomStream.mix(key &+ RandomStream.mix(index))) }
 
-    /// SplitMix64's output function.
+    /// SplitMix64's output function (``SeedMixer/finalise(_:)``).
     @inline(__always)
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    static func mix(_ value: UInt64) -> UInt64 { SeedMixer.finalise(value) }
 
     /// The 64 random bits at position `counter`.
     @inline(__always)

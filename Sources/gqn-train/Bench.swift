@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Distributed
 import Foundation
 import GQN
 import Tensors
@@ -28,15 +29,17 @@ struct Bench: ParsableCommand {
             (small: 141.7), and gflops_naive_equivalent divides the latter by our step time. \
             With --inference it times generation from the prior instead (representation of the \
             context views, L prior steps with sampled latents, the image mean; no tape) and \
-            reports generate_s_median per batch and images_per_s_median, query images per second.
+            reports generate_s_median per batch and images_per_s_median, query images per second. Under \
+            mpirun or srun the configuration's batch is the global batch, split across the ranks, and each step \
+            averages the gradients with one allreduce: the summary (rank 0's) adds ranks, batch_per_rank, \
+            steps_per_s, allreduce_s_median and allreduce_bytes_per_step (what each rank contributes).
             """
     )
 
-    @Option(help: "The configuration: tiny, small or paper.")
-    var config: String = "tiny"
+    @Option(help: "The configuration.")
+    var config: GQNConfiguration.Preset = .tiny
 
-    @Option(help: "Threads for OpenBLAS and the engine's own loops.")
-    var threads: Int = 2
+    @OptionGroup var compute: ComputeOptions
 
     @Option(help: "Timed training steps; the median is reported.")
     var steps: Int = 10
@@ -71,32 +74,39 @@ struct Bench: ParsableCommand {
     var inference = false
 
     func validate() throws {
-        guard GQNConfiguration.presets[config] != nil else {
-            throw ValidationError("--config must be tiny, small or paper, found \(config)")
-        }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, found \(steps)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0, found \(warmup)") }
     }
 
     func run() throws {
-        ComputeThreads.set(threads)
+        compute.apply()
         if let convolutions { ConvolutionBackend.preferred = convolutions }
-        guard let configuration = GQNConfiguration.presets[config] else { return }
-        let model = try GQNModel(configuration: configuration, seed: seed)
-        model.gateComputation = gates
-        let batch = syntheticBatch(configuration, seed: seed)
-        if inference {
-            try runInference(model, batch)
-        } else {
-            try runTraining(model, batch)
+        try LaunchedJob.run { world in
+            let configuration = config.configuration
+            guard configuration.batchSize % world.size == 0 else {
+                throw DistributedError.invalidSetting(
+                    name: "--config \(config.rawValue)", expected: "a batch that splits evenly across \(world.size) ranks",
+                    found: "batch \(configuration.batchSize)")
+            }
+            var local = configuration
+            local.batchSize = configuration.batchSize / world.size
+            let model = try GQNModel(configuration: configuration, seed: seed)
+            model.gateComputation = gates
+            // Each rank its own synthetic share of the global batch.
+            let batch = syntheticBatch(local, seed: seed &+ UInt64(world.rank) &* 1000)
+            if inference {
+                try runInference(model, batch, world)
+            } else {
+                try runTraining(model, batch, world)
+            }
         }
     }
 
-    /// Times `steps` training steps after `warmup` and prints the summary.
-    private func runTraining(_ model: GQNModel, _ batch: GQNTensorBatch) throws {
+    /// Times `steps` training steps after `warmup` and prints the summary (rank 0).
+    private func runTraining(_ model: GQNModel, _ batch: GQNTensorBatch, _ world: Communicator) throws {
         let configuration = model.configuration
-        let trainer = GQNTrainer(model: model, seed: seed)
+        let trainer = GQNTrainer(model: model, seed: seed, communicator: world)
+        var allreduce: [Double] = []
         var times: [Double] = []
         var forward: [Double] = []
         var backward: [Double] = []
@@ -118,7 +128,8 @@ struct Bench: ParsableCommand {
             forward.append(trainer.lastStepSeconds.forward)
             backward.append(trainer.lastStepSeconds.backward)
             update.append(trainer.lastStepSeconds.update)
-            if verbose {
+            allreduce.append(trainer.lastAllreduceSeconds)
+            if verbose && world.isRoot {
                 try printJSON(
                     StepRecord(
                         step: result.step, seconds: seconds, forwardS: trainer.lastStepSeconds.forward,
@@ -127,16 +138,21 @@ struct Bench: ParsableCommand {
             }
         }
         let profileRows = profile ? OperationProfiler.stop().map { ProfileRow($0, steps: steps, stepSeconds: median(times)) } : nil
-        if let profileRows { printProfile(profileRows, updateSeconds: median(update), stepSeconds: median(times)) }
+        if let profileRows, world.isRoot { printProfile(profileRows, updateSeconds: median(update), stepSeconds: median(times)) }
         let (b, k) = (configuration.batchSize, configuration.maxContextViews)
         let executed = 3 * model.forwardFlops(batchSize: b, contextViews: k, gates: gates) / 1e9
         let naive = 3 * model.forwardFlops(batchSize: b, contextViews: k, gates: .naive) / 1e9
         let stepMedian = median(times)
+        try trainer.checkReplicasAgree()
+        guard world.isRoot else { return }
         try printJSON(
             BenchSummary(
-                summary: true, mode: "train", config: config, gates: gates.rawValue, threads: threads,
-                blasThreads: ComputeThreads.blasThreads, batch: b, contextViews: k, imageSize: configuration.imageSize,
+                summary: true, mode: "train", config: config.rawValue, gates: gates.rawValue, threads: compute.threads,
+                blasThreads: ComputeThreads.blasThreads, ranks: world.size, batch: b, batchPerRank: batch.batchSize,
+                contextViews: k, imageSize: configuration.imageSize,
                 warmup: warmup, steps: steps, stepSMedian: stepMedian, stepSMin: times.min() ?? .nan,
+                stepsPerS: 1 / stepMedian, allreduceSMedian: median(allreduce),
+                allreduceBytesPerStep: world.size > 1 ? model.parameters.scalarCount * MemoryLayout<Float>.stride : 0,
                 forwardSMedian: median(forward), backwardSMedian: median(backward), updateSMedian: median(update),
                 gflopPerStep: executed, gflopPerStepNaive: naive, gflops: executed / stepMedian,
                 gflopsNaiveEquivalent: naive / stepMedian, peakMb: peakResidentMegabytes(),
@@ -151,7 +167,7 @@ struct Bench: ParsableCommand {
 extension Bench {
     /// Times `steps` generations of the batch's query views from the prior after `warmup`
     /// and prints the summary; each generation draws fresh latent noise.
-    private func runInference(_ model: GQNModel, _ batch: GQNTensorBatch) throws {
+    private func runInference(_ model: GQNModel, _ batch: GQNTensorBatch, _ world: Communicator) throws {
         let configuration = model.configuration
         var times: [Double] = []
         for index in 0..<(warmup + steps) {
@@ -167,12 +183,13 @@ extension Bench {
             }
             guard index >= warmup else { continue }
             times.append(seconds)
-            if verbose { try printJSON(InferenceRecord(index: index - warmup, seconds: seconds)) }
+            if verbose && world.isRoot { try printJSON(InferenceRecord(index: index - warmup, seconds: seconds)) }
         }
         let generateMedian = median(times)
+        guard world.isRoot else { return }
         try printJSON(
             InferenceSummary(
-                summary: true, mode: "inference", config: config, gates: gates.rawValue, threads: threads,
+                summary: true, mode: "inference", config: config.rawValue, gates: gates.rawValue, threads: compute.threads,
                 blasThreads: ComputeThreads.blasThreads, batch: batch.batchSize, contextViews: batch.contextViews,
                 imageSize: configuration.imageSize, warmup: warmup, steps: steps, generateSMedian: generateMedian,
                 generateSMin: times.min() ?? .nan, imagesPerSMedian: Double(batch.batchSize) / generateMedian,
@@ -226,13 +243,23 @@ struct BenchSummary: Encodable {
     let gates: String
     let threads: Int
     let blasThreads: Int
+    /// Processes training together (1 alone, else the MPI world's size).
+    let ranks: Int
+    /// The global batch.
     let batch: Int
+    let batchPerRank: Int
     let contextViews: Int
     let imageSize: Int
     let warmup: Int
     let steps: Int
     let stepSMedian: Double
     let stepSMin: Double
+    /// Global steps per second, `1 / stepSMedian`.
+    let stepsPerS: Double
+    /// Seconds of the gradient allreduce per step (0 alone).
+    let allreduceSMedian: Double
+    /// Bytes of gradients each rank puts into the allreduce per step (0 alone).
+    let allreduceBytesPerStep: Int
     let forwardSMedian: Double
     let backwardSMedian: Double
     let updateSMedian: Double

@@ -17,8 +17,7 @@ struct BenchConv: ParsableCommand {
             """
     )
 
-    @Option(help: "Threads for OpenBLAS and the engine's own loops.")
-    var threads: Int = 2
+    @OptionGroup var compute: ComputeOptions
 
     @Option(help: "Timed runs per shape; medians are reported.")
     var repeats: Int = 5
@@ -27,12 +26,11 @@ struct BenchConv: ParsableCommand {
     var convolutions: ConvolutionBackend?
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, found \(repeats)") }
     }
 
     func run() throws {
-        ComputeThreads.set(threads)
+        compute.apply()
         if let convolutions { ConvolutionBackend.preferred = convolutions }
         var totalFlops = 0.0
         var totalSeconds = 0.0
@@ -57,7 +55,7 @@ struct BenchConv: ParsableCommand {
             totalSeconds += weight * (timing.forward + timing.backward)
         }
         let summary = Summary(
-            summary: true, configuration: "small", threads: threads, blasThreads: ComputeThreads.blasThreads,
+            summary: true, configuration: "small", threads: compute.threads, blasThreads: ComputeThreads.blasThreads,
             repeats: repeats, forwardGflops: forwardFlops / forwardSeconds / 1e9,
             backwardGflops: backwardFlops / backwardSeconds / 1e9, overallGflops: totalFlops / totalSeconds / 1e9,
             convGflopPerStep: totalFlops / 1e9, convSecondsPerStep: totalSeconds,

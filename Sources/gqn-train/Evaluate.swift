@@ -43,21 +43,19 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Scenes per forward pass.")
     var batch: Int = 8
 
-    @Option(help: "Threads for OpenBLAS and the engine's loops.")
-    var threads: Int = 2
+    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         if let scenes, scenes < 1 { throw ValidationError("--scenes must be at least 1, found \(scenes)") }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1, found \(samples)") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, found \(batch)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         if let context, context != "all", (Int(context) ?? 0) < 1 {
             throw ValidationError("--context must be a positive number or all, found \(context)")
         }
     }
 
     func run() throws {
-        ComputeThreads.set(threads)
+        compute.apply()
         let report = try makeReport()
         for note in report.notes { FileHandle.standardError.write(Data("eval: \(note)\n".utf8)) }
         let encoder = JSONEncoder()
@@ -71,8 +69,8 @@ struct Evaluate: ParsableCommand {
         let (trainer, _) = try RunFiles.loadTrainer(from: path)
         let model = trainer.model
         let dataURL = URL(fileURLWithPath: data).standardizedFileURL
-        let schema = try RunFiles.schema(of: dataURL)
-        try RunFiles.checkImages(schema, model.configuration, data: data)
+        let schema = try RunDirectory.schema(of: dataURL)
+        try RunDirectory.checkImages(schema, model.configuration, data: data)
         var evaluation = Evaluation(contextCounts: try RunFiles.contextCounts(
             context, maximum: model.configuration.maxContextViews, viewsPerScene: schema.viewsPerScene))
         evaluation.sceneLimit = scenes

@@ -30,7 +30,7 @@ struct ExportWeights: ParsableCommand {
     func run() throws {
         let path = try RunFiles.checkpointPath(checkpoint)
         let (trainer, metadata) = try RunFiles.loadTrainer(from: path)
-        var kept = metadata.filter { key, _ in key.hasPrefix("gqn_train.") && key != RunFiles.loaderStateKey }
+        var kept = metadata.filter { key, _ in key.hasPrefix("gqn_train.") && key != RunDirectory.loaderStateKey }
         if let note { kept["note"] = note }
         try trainer.saveWeights(to: out, metadata: kept)
         print("export-weights: \(out), step \(trainer.step), \(trainer.model.parameterCount) parameters")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import DataLoader
+import Distributed
 import Foundation
 import GQN
 import ImageCodec
@@ -23,15 +23,18 @@ struct Fit: ParsableCommand {
             anneals sigma (2.0 -> 0.7) and the learning rate (5e-4 -> 5e-5) over the run's own length \
             instead of the paper's 200k and 1.6M steps: the paper's schedule compressed by one factor, so the \
             learning rate reaches 5e-5 at --anneal-steps and sigma 0.7 at an eighth of that. A run keeps the \
-            schedule it started with: --resume with another one is refused.
+            schedule it started with: --resume with another one is refused. Under mpirun or srun (data-parallel): \
+            --batch is the global batch, split evenly across the ranks; each rank streams its own share of every \
+            epoch, gradients are averaged every step, rank 0 alone writes the run directory, and the losses equal \
+            a single process's with the same --batch and --seed (to float rounding). --threads is per rank.
             """
     )
 
     @Option(help: "The dataset directory (holds manifest.json).")
     var data: String
 
-    @Option(help: "The configuration: tiny, small or paper.")
-    var config: String
+    @Option(help: "The configuration.")
+    var config: GQNConfiguration.Preset
 
     @Option(help: "Train until this many steps are done in total (a resumed run continues to it).")
     var steps: Int
@@ -39,14 +42,13 @@ struct Fit: ParsableCommand {
     @Option(help: "The run directory for checkpoints, metrics and samples.")
     var out: String
 
-    @Option(help: "Scenes per batch (default: the configuration's).")
+    @Option(help: "Scenes per step over all ranks (default: the configuration's); a multiple of the rank count.")
     var batch: Int?
 
     @Option(help: "Seeds the parameters, the data order and the latent noise.")
     var seed: UInt64 = 1
 
-    @Option(help: "Threads for OpenBLAS and the engine's loops (keep it equal when resuming for bit-exact results).")
-    var threads: Int = 2
+    @OptionGroup var compute: ComputeOptions
 
     @Flag(help: "Continue the run in --out from its checkpoint (or start it when it has none).")
     var resume = false
@@ -59,6 +61,9 @@ struct Fit: ParsableCommand {
 
     @Option(help: "Log a metrics line every N steps.")
     var logEvery: Int = 10
+
+    @Option(help: "Under mpirun: compare the ranks' parameter checksums every N steps (and at the end).")
+    var checkEvery: Int = 100
 
     @Option(help: "The split to train on.")
     var split: String = "train"
@@ -77,15 +82,12 @@ struct Fit: ParsableCommand {
     var annealSteps: Int?
 
     func validate() throws {
-        guard GQNConfiguration.presets[config] != nil else {
-            throw ValidationError("--config must be tiny, small or paper, found \(config)")
-        }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, found \(steps)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1, found \(checkpointEvery)") }
         guard sampleEvery >= 0 else { throw ValidationError("--sample-every must be at least 0, found \(sampleEvery)") }
         guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, found \(logEvery)") }
+        guard checkEvery >= 1 else { throw ValidationError("--check-every must be at least 1, found \(checkEvery)") }
         if let annealSteps {
             guard schedule.takesAnnealSteps else {
                 throw ValidationError(
@@ -96,204 +98,62 @@ struct Fit: ParsableCommand {
         }
     }
 
-    /// `--anneal-steps` as the run records it: nil for a schedule of fixed length; for `short` the
-    /// option, else a resumed run's own (a larger `--steps` extends a run, it does not re-plan
-    /// the steps already taken), else `--steps`.
-    func annealLength(resuming saved: RunSettings?) -> Int? {
-        guard schedule.takesAnnealSteps else { return nil }
-        return annealSteps ?? saved?.annealSteps ?? steps
+    /// The run these options ask for.
+    var request: TrainingRun.Request {
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        var request = TrainingRun.Request(
+            data: URL(fileURLWithPath: data).standardizedFileURL, config: config, steps: steps, out: outURL, outArgument: out)
+        request.split = split
+        request.batch = batch
+        request.seed = seed
+        request.threads = compute.threads
+        request.schedule = schedule
+        request.annealSteps = annealSteps
+        request.resume = resume
+        request.checkpointEvery = checkpointEvery
+        request.logEvery = logEvery
+        request.checkEvery = checkEvery
+        return request
     }
 
     func run() throws {
-        guard let preset = GQNConfiguration.presets[config] else { return }
-        ComputeThreads.set(threads)
-        let dataURL = URL(fileURLWithPath: data).standardizedFileURL
-        let runURL = URL(fileURLWithPath: out).standardizedFileURL
-        let schema = try RunFiles.schema(of: dataURL)
-        try RunFiles.checkImages(schema, preset, data: data)
+        compute.apply()
+        try LaunchedJob.run { world in try train(world) }
+    }
 
-        let checkpointURL = runURL.appendingPathComponent(RunFiles.checkpointName)
-        let metricsURL = runURL.appendingPathComponent(RunFiles.metricsName)
-        let fileManager = FileManager.default
-        var isDirectory: ObjCBool = false
-        if fileManager.fileExists(atPath: runURL.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw TrainCommandError("--out \(out): expected a directory, found a file") }
-            let contents = (try? fileManager.contentsOfDirectory(atPath: runURL.path)) ?? []
-            if !resume, !contents.isEmpty {
-                throw TrainCommandError(
-                    "--out \(out): expected a new or empty run directory, found one holding \(contents.sorted().prefix(4).joined(separator: ", ")); "
-                        + "pass --resume to continue it, or choose another --out")
-            }
-        }
-        try fileManager.createDirectory(at: runURL, withIntermediateDirectories: true)
-
-        // What a resumed run was started with.
-        var saved: RunSettings?
-        var metadata: [String: String] = [:]
-        if resume, fileManager.fileExists(atPath: checkpointURL.path) {
-            metadata = try SafeTensors(contentsOf: checkpointURL.path).metadata
-            if metadata["format"] == GQNTrainer.weightsFormat {
-                throw TrainCommandError(
-                    "--resume: \(checkpointURL.path) holds weights only (written by export-weights), with no optimizer "
-                        + "state to continue from; resume from the run's own checkpoint or start a new run")
-            }
-            saved = try RunFiles.decodeJSON(
-                RunSettings.self, metadata[RunFiles.settingsKey], key: RunFiles.settingsKey, path: checkpointURL.path)
-        }
-        let settings = RunSettings(
-            data: dataURL.path, split: split, config: config, batch: batch ?? preset.batchSize, seed: seed,
-            maxContext: min(preset.maxContextViews, schema.viewsPerScene - 1), threads: threads, schedule: schedule,
-            annealSteps: annealLength(resuming: saved))
-
-        // The model, trainer and loader, fresh or restored.
-        var configuration = preset
-        configuration.batchSize = settings.batch
-        configuration.maxContextViews = settings.maxContext
-        configuration.schedule = settings.trainingSchedule
-        let model = try GQNModel(configuration: configuration, seed: seed)
-        let trainer = GQNTrainer(model: model, seed: seed)
-        var loaderState: LoaderState?
-        var elapsedBefore = 0.0
-        if let saved {
-            let path = checkpointURL.path
-            try Self.checkSameRun(settings, configuration.schedule, as: saved, metadata: metadata, out: out, path: path)
-            if saved.threads != settings.threads {
-                FileHandle.standardError.write(Data(
-                    "warning: the run used --threads \(saved.threads), now \(settings.threads): losses may differ in the last digits from an uninterrupted run\n".utf8))
-            }
-            try trainer.loadCheckpoint(from: path)
-            loaderState = try RunFiles.decodeJSON(LoaderState.self, metadata[RunFiles.loaderStateKey], key: RunFiles.loaderStateKey, path: path)
-            elapsedBefore = metadata[RunFiles.elapsedKey].flatMap(Double.init) ?? 0
-            try Self.truncateMetrics(at: metricsURL, after: trainer.step)
-        } else {
-            try? fileManager.removeItem(at: metricsURL)
-        }
-        try RunFiles.save(try RunFiles.encodeJSON(settings) + "\n", to: runURL.appendingPathComponent(RunFiles.settingsName))
-        guard trainer.step < steps else {
-            FileHandle.standardError.write(Data("the run in \(out) has already done \(trainer.step) steps (--steps \(steps)); nothing to do\n".utf8))
+    private func train(_ world: Communicator) throws {
+        let run = try TrainingRun(request, communicator: world)
+        let say = { (text: String) in if world.isRoot { FileHandle.standardError.write(Data((text + "\n").utf8)) } }
+        for warning in run.warnings { say("warning: \(warning)") }
+        guard !run.isDone else {
+            say("the run in \(out) has already done \(run.trainer.step) steps (--steps \(steps)); nothing to do")
             return
         }
-
-        let loaderConfiguration = Self.loaderConfiguration(settings, directory: dataURL)
-        let loader: GQNLoader
+        let settings = run.settings
+        let progress = world.isRoot ? TrainingProgress(totalSteps: steps, firstStep: run.trainer.step) : nil
+        let ranks = world.size > 1 ? ", \(world.size) ranks x \(settings.batch / world.size) scenes" : ""
+        progress?.note(
+            "fit: \(config.rawValue) (\(run.trainer.model.parameterCount) parameters), split \(split), batch \(settings.batch)\(ranks), "
+                + "K in 1...\(settings.maxContext), step \(run.trainer.step) -> \(steps), run \(run.request.out.path); "
+                + "\(settings.scheduleArguments): \(run.configuration.schedule)")
         do {
-            loader = try GQNLoader(configuration: loaderConfiguration, resumingFrom: loaderState)
+            try run.train { step in
+                progress?.update(step: step.step, result: step.result, logged: step.logged)
+                guard world.isRoot, step.result.loss.isFinite, sampleEvery > 0,
+                    step.step % sampleEvery == 0 || step.step == steps
+                else { return }
+                let path = run.request.out.appendingPathComponent(RunDirectory.samplesDirectory)
+                    .appendingPathComponent(String(format: "step-%06d.png", step.step)).path
+                try Self.writeSampleGrid(
+                    model: run.trainer.model, batch: step.batch, seed: SeedMixer.mix(seed ^ 0x5A4D_504C, UInt64(step.step)),
+                    to: path)
+            }
         } catch {
-            throw TrainCommandError("--data \(data): \(error)")
+            progress?.finish()
+            throw error
         }
-        defer { loader.stop() }
-        guard loader.sceneCount >= settings.batch else {
-            throw TrainCommandError(
-                "--data \(data): split \(split) has \(loader.sceneCount) scenes, fewer than one batch (--batch \(settings.batch))")
-        }
-
-        if !fileManager.fileExists(atPath: metricsURL.path) { _ = fileManager.createFile(atPath: metricsURL.path, contents: nil) }
-        guard let metrics = FileHandle(forWritingAtPath: metricsURL.path) else {
-            throw TrainCommandError("--out \(out): cannot open \(metricsURL.path) for writing")
-        }
-        defer { try? metrics.close() }
-        try metrics.seekToEnd()
-
-        let progress = TrainingProgress(totalSteps: steps, firstStep: trainer.step)
-        progress.note(
-            "fit: \(config) (\(model.parameterCount) parameters), \(loader.sceneCount) scenes in \(split), batch \(settings.batch), "
-                + "K in 1...\(settings.maxContext), step \(trainer.step) -> \(steps), run \(runURL.path); "
-                + "\(settings.scheduleArguments): \(configuration.schedule)")
-        let start = Date()
-        while trainer.step < steps {
-            guard let loaded = try loader.next() else {
-                throw TrainCommandError("--data \(data): the loader ended unexpectedly at step \(trainer.step)")
-            }
-            let batch = try GQNTensorBatch(loaded)
-            let result = try trainer.train(on: batch)
-            let step = trainer.step
-            let elapsed = elapsedBefore + Date().timeIntervalSince(start)
-            let logged = step % logEvery == 0 || step == steps
-            if logged {
-                let line = Self.metricsLine(result, context: loaded.contextCount, elapsed: elapsed)
-                metrics.write(Data((line + "\n").utf8))
-            }
-            progress.update(step: step, result: result, logged: logged)
-            if !result.loss.isFinite {
-                progress.finish()
-                throw TrainCommandError("step \(step): the loss is \(result.loss); stopping (last checkpoint kept in \(out))")
-            }
-            if sampleEvery > 0, step % sampleEvery == 0 || step == steps {
-                let path = runURL.appendingPathComponent(RunFiles.samplesDirectory)
-                    .appendingPathComponent(String(format: "step-%06d.png", step)).path
-                try Self.writeSampleGrid(model: model, batch: batch, seed: mixSeed(seed ^ 0x5A4D_504C, UInt64(step)), to: path)
-            }
-            if step % checkpointEvery == 0 || step == steps {
-                try trainer.saveCheckpoint(to: checkpointURL.path, metadata: [
-                    RunFiles.settingsKey: try RunFiles.encodeJSON(settings),
-                    RunFiles.loaderStateKey: try RunFiles.encodeJSON(loader.state),
-                    RunFiles.elapsedKey: "\(elapsed)",
-                    "data": settings.data,
-                ])
-            }
-        }
-        progress.finish()
-        try metrics.synchronize()
-        FileHandle.standardError.write(Data(
-            "fit: done, \(steps) steps; checkpoint \(checkpointURL.path), metrics \(metricsURL.path)\n".utf8))
-    }
-
-    /// Refuses to resume a run with other settings than it was started with, or one whose
-    /// checkpoint trained on another schedule than its settings give now (a changed preset).
-    /// - Parameters:
-    ///   - settings: This invocation's settings.
-    ///   - schedule: The schedule they give.
-    ///   - saved: The run's settings, from its checkpoint.
-    ///   - metadata: The checkpoint's metadata.
-    /// - Throws: ``TrainCommandError`` naming each argument that differs, with the run's value.
-    static func checkSameRun(
-        _ settings: RunSettings, _ schedule: GQNTrainingSchedule, as saved: RunSettings, metadata: [String: String],
-        out: String, path: String
-    ) throws {
-        let differences = settings.differences(from: saved)
-        guard differences.isEmpty else {
-            let recorded = (out as NSString).appendingPathComponent(RunFiles.settingsName)
-            throw TrainCommandError(
-                "--resume: the run in \(out) was started with \(differences.joined(separator: "; ")); a run keeps the "
-                    + "settings it started with: pass its own (recorded in \(recorded)) or choose another --out")
-        }
-        if let text = metadata["configuration"],
-            let trained = try? JSONDecoder().decode(GQNConfiguration.self, from: Data(text.utf8)),
-            trained.schedule != schedule
-        {
-            throw TrainCommandError(
-                "--resume: \(path) was trained with sigma \(trained.schedule.pixelStandardDeviation), learning rate "
-                    + "\(trained.schedule.learningRate), but \(settings.scheduleArguments) now gives \(schedule); "
-                    + "this gqn-train cannot continue that run's schedule exactly")
-        }
-    }
-
-    /// The training stream: shuffled, endless, full batches only, K uniform in `1...maxContext` per batch.
-    static func loaderConfiguration(_ settings: RunSettings, directory: URL) -> LoaderConfiguration {
-        LoaderConfiguration(
-            directory: directory, split: settings.split, batchSize: settings.batch,
-            context: .random(1...settings.maxContext), seed: settings.seed, shuffle: true, prefetchBatches: 4,
-            decodeThreads: 1, dropLast: true, epochs: nil)
-    }
-
-    /// One metrics.jsonl line; `step` counts completed steps.
-    static func metricsLine(_ result: GQNStepResult, context: Int, elapsed: Double) -> String {
-        "{\"step\":\(result.step + 1),\"loss\":\(jsonNumber(result.loss)),\"nll\":\(jsonNumber(result.negativeLogLikelihood)),"
-            + "\"kl\":\(jsonNumber(result.kl)),\"sigma\":\(jsonNumber(result.pixelStandardDeviation)),"
-            + "\"lr\":\(jsonNumber(result.learningRate)),\"nll_floor\":\(jsonNumber(result.negativeLogLikelihoodFloor)),"
-            + "\"context\":\(context),\"elapsed_s\":\(String(format: "%.3f", elapsed))}"
-    }
-
-    /// Drops the lines logged after the checkpoint's step (a run that died after its last checkpoint).
-    static func truncateMetrics(at url: URL, after step: Int) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return }
-        let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let lineStep = object["step"] as? Int
-            else { return false }
-            return lineStep <= step
-        }
-        try RunFiles.save(kept.map { $0 + "\n" }.joined(), to: url)
+        progress?.finish()
+        say("fit: done, \(steps) steps; checkpoint \(run.checkpointURL.path), metrics \(run.metricsURL.path)")
     }
 
     /// A grid: one row per scene (up to 4): context views | target | prior-mean prediction | two prior samples.
@@ -317,7 +177,7 @@ struct Fit: ParsableCommand {
         let samples = try (0..<2).map { index in
             ImageTiles.tiles(try model.generate(
                 contextImages: contextImages, contextViewpoints: contextViewpoints, queryViewpoints: queryViewpoints,
-                noiseSeed: mixSeed(seed, UInt64(index))))
+                noiseSeed: SeedMixer.mix(seed, UInt64(index))))
         }
         let grid = (0..<rows).map { row in
             Array(contexts[(row * k)..<(row * k + k)]) + [targets[row], mean[row], samples[0][row], samples[1][row]]

@@ -55,8 +55,7 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Scenes per forward pass.")
     var batch: Int = 16
 
-    @Option(help: "Threads for OpenBLAS and the engine's loops.")
-    var threads: Int = 2
+    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         if let context, context < 1 { throw ValidationError("--context must be at least 1, found \(context)") }
@@ -64,14 +63,13 @@ struct ProbeCommand: ParsableCommand {
         guard pixelGrid >= 1 else { throw ValidationError("--pixel-grid must be at least 1, found \(pixelGrid)") }
         guard cells >= 1 else { throw ValidationError("--cells must be at least 1, found \(cells)") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, found \(batch)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
     }
 
     func run() throws {
-        ComputeThreads.set(threads)
+        compute.apply()
         let report = try makeReport()
-        let text = try RunFiles.encodeJSON(report)
-        if let out { try RunFiles.save(text + "\n", to: URL(fileURLWithPath: out)) }
+        let text = try RunDirectory.encodeJSON(report)
+        if let out { try RunDirectory.save(text + "\n", to: URL(fileURLWithPath: out)) }
         print(json ? text : report.table())
     }
 
@@ -81,8 +79,8 @@ struct ProbeCommand: ParsableCommand {
         let (trainer, metadata) = try RunFiles.loadTrainer(from: path)
         let model = trainer.model
         let dataURL = URL(fileURLWithPath: data).standardizedFileURL
-        let schema = try RunFiles.schema(of: dataURL)
-        try RunFiles.checkImages(schema, model.configuration, data: data)
+        let schema = try RunDirectory.schema(of: dataURL)
+        try RunDirectory.checkImages(schema, model.configuration, data: data)
         let k = try RunFiles.contextCounts(
             context.map(String.init), maximum: model.configuration.maxContextViews, viewsPerScene: schema.viewsPerScene)[0]
         let untrained = try GQNModel(configuration: model.configuration, seed: metadata["seed"].flatMap(UInt64.init) ?? 0)

@@ -53,8 +53,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Seeds the prior samples.")
     var seed: UInt64 = 1
 
-    @Option(help: "Threads for OpenBLAS and the engine's loops.")
-    var threads: Int = 2
+    @OptionGroup var compute: ComputeOptions
 
     @Flag(help: "Draw the uncertainty picture instead: per context count, samples and a variance map of one query view.")
     var uncertainty = false
@@ -68,17 +67,16 @@ struct Sample: ParsableCommand {
         guard samples >= (uncertainty ? 2 : 0) else {
             throw ValidationError("--samples must be at least \(uncertainty ? "2 with --uncertainty (a variance needs two)" : "0"), found \(samples)")
         }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file, found \(out)") }
     }
 
     func run() throws {
-        ComputeThreads.set(threads)
+        compute.apply()
         let (trainer, _) = try RunFiles.loadTrainer(from: try RunFiles.checkpointPath(checkpoint))
         let model = trainer.model
         let directory = URL(fileURLWithPath: data).standardizedFileURL
         let (schema, record) = try Self.readScene(directory: directory, split: split, scene: scene)
-        try RunFiles.checkImages(schema, model.configuration, data: data)
+        try RunDirectory.checkImages(schema, model.configuration, data: data)
         let k = try RunFiles.contextCounts(
             context.map(String.init), maximum: model.configuration.maxContextViews, viewsPerScene: record.views.count)[0]
         let size = schema.width
@@ -111,7 +109,7 @@ struct Sample: ParsableCommand {
             for index in 0..<samples {
                 rows.append(ImageTiles.tiles(try model.generate(
                     contextImages: contexts, contextViewpoints: poses, queryViewpoints: targets,
-                    noiseSeed: mixSeed(seed, UInt64(index)))))
+                    noiseSeed: SeedMixer.mix(seed, UInt64(index)))))
             }
             return rows
         }

@@ -24,7 +24,7 @@ struct WriteReferenceFixture: ParsableCommand {
     var directory: String
 
     @Option(help: "The configuration: tiny (pool representation) or small (tower).")
-    var config: String = "tiny"
+    var config: GQNConfiguration.Preset = .tiny
 
     @Option(help: "Scenes in the batch.")
     var batch: Int = 3
@@ -39,17 +39,15 @@ struct WriteReferenceFixture: ParsableCommand {
     var seed: UInt64 = 7
 
     func validate() throws {
-        guard let preset = GQNConfiguration.presets[config] else {
-            throw ValidationError("--config must be tiny, small or paper, found \(config)")
-        }
+        let preset = config.configuration
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, found \(batch)") }
         guard (1...preset.maxContextViews).contains(context) else {
-            throw ValidationError("--context must be in 1...\(preset.maxContextViews) for \(config), found \(context)")
+            throw ValidationError("--context must be in 1...\(preset.maxContextViews) for \(config.rawValue), found \(context)")
         }
     }
 
     func run() throws {
-        guard var configuration = GQNConfiguration.presets[config] else { return }
+        var configuration = config.configuration
         configuration.batchSize = batch
         configuration.maxContextViews = context
         let fixture = try ReferenceFixture(configuration: configuration, gates: gates, seed: seed)

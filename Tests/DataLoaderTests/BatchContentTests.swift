@@ -89,7 +89,7 @@ struct BatchContentTests {
         #expect(batches.allSatisfy { $0.viewCount == $0.batchSize * 4 })
     }
 
-    @Test("K drawn per batch: in range, varying, and the same for the same (seed, epoch, rank, batch)")
+    @Test("K drawn per batch: in range, varying, and the same on every rank and for one process with the global batch")
     func drawnContext() throws {
         let directory = try LoaderFixtures.dataset(splits: [("train", 80)])
         let configuration = LoaderFixtures.configuration(directory, batchSize: 2, context: .random(2...4))
@@ -97,11 +97,19 @@ struct BatchContentTests {
         let counts = batches.map(\.contextCount)
         #expect(counts.count == 40 && counts.allSatisfy { (2...4).contains($0) })
         #expect(Set(counts) == [2, 3, 4])
-        var otherRank = configuration
-        otherRank.worldSize = 2
-        otherRank.rank = 1
-        let rank1 = try LoaderFixtures.drain(GQNLoader(configuration: otherRank)).map(\.contextCount)
-        #expect(rank1 != Array(counts.prefix(rank1.count)))
+        // Two ranks with batch 1 split the global batches of 2 that one process reads: each
+        // rank's batch i has the K of the single process's batch i.
+        var ranks = configuration
+        ranks.batchSize = 1
+        ranks.worldSize = 2
+        let perRank = try (0..<2).map { rank in
+            ranks.rank = rank
+            return try LoaderFixtures.drain(GQNLoader(configuration: ranks)).map(\.contextCount)
+        }
+        #expect(perRank[0] == counts && perRank[1] == counts)
+        var otherSeed = configuration
+        otherSeed.seed += 1
+        #expect(try LoaderFixtures.drain(GQNLoader(configuration: otherSeed)).map(\.contextCount) != counts)
         // A smaller K uses a prefix of the views a larger K would use.
         let small = BatchAssembler.viewChoice(viewsPerScene: 10, picks: 3, seed: 1, epoch: 2, sceneIndex: 3)
         let large = BatchAssembler.viewChoice(viewsPerScene: 10, picks: 6, seed: 1, epoch: 2, sceneIndex: 3)

@@ -76,7 +76,7 @@ struct GQNTrainTests {
         for (name, tensor) in a.tensors {
             #expect(tensor.scalars == b.tensors[name]?.scalars, "tensor \(name) differs")
         }
-        #expect(a.metadata[RunFiles.loaderStateKey] == b.metadata[RunFiles.loaderStateKey])
+        #expect(a.metadata[RunDirectory.loaderStateKey] == b.metadata[RunDirectory.loaderStateKey])
         #expect(FileManager.default.fileExists(atPath: whole + "/samples/step-000006.png"))
     }
 
@@ -99,7 +99,7 @@ struct GQNTrainTests {
         let settings = try JSONDecoder().decode(RunSettings.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
         #expect(settings.schedule == .short && settings.annealSteps == 17)
         let metadata = try SafeTensors(contentsOf: run + "/checkpoint.safetensors").metadata
-        let recorded = try #require(metadata[RunFiles.settingsKey])
+        let recorded = try #require(metadata[RunDirectory.settingsKey])
         #expect(try JSONDecoder().decode(RunSettings.self, from: Data(recorded.utf8)) == settings)
         let configuration = try JSONDecoder().decode(
             GQNConfiguration.self, from: Data(try #require(metadata["configuration"]).utf8))
@@ -166,7 +166,7 @@ struct GQNTrainTests {
         var metadata = archive.metadata
         var configuration = try JSONDecoder().decode(GQNConfiguration.self, from: Data(try #require(metadata["configuration"]).utf8))
         configuration.schedule.pixelStandardDeviation.steps = 5
-        metadata["configuration"] = try RunFiles.encodeJSON(configuration)
+        metadata["configuration"] = try RunDirectory.encodeJSON(configuration)
         try SafeTensors(tensors: archive.tensors, metadata: metadata).write(to: path)
         let refused = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", "--schedule", "short"]) }
         #expect(refused.contains("--schedule short --anneal-steps 10") && refused.contains("exactly"), "\(refused)")
@@ -181,11 +181,11 @@ struct GQNTrainTests {
         let path = run + "/checkpoint.safetensors"
         let archive = try SafeTensors(contentsOf: path)
         var metadata = archive.metadata
-        let settingsText = try #require(metadata[RunFiles.settingsKey])
+        let settingsText = try #require(metadata[RunDirectory.settingsKey])
         var settings = try #require(try JSONSerialization.jsonObject(with: Data(settingsText.utf8)) as? [String: Any])
         #expect(settings.removeValue(forKey: "schedule") as? String == "paper")
         #expect(settings["annealSteps"] == nil)
-        metadata[RunFiles.settingsKey] = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
+        metadata[RunDirectory.settingsKey] = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
         try SafeTensors(tensors: archive.tensors, metadata: metadata).write(to: path)
 
         try Self.fit(data, out: run, steps: 4, extra: ["--resume"])
@@ -299,7 +299,7 @@ struct GQNTrainTests {
         let weights = TrainFixtures.path("weights") + ".safetensors"
         var export = try ExportWeights.parse(["--checkpoint", run, "--out", weights, "--note", "made by a test"])
         try export.run()
-        let checkpointBytes = try Data(contentsOf: URL(fileURLWithPath: run + "/" + RunFiles.checkpointName)).count
+        let checkpointBytes = try Data(contentsOf: URL(fileURLWithPath: run + "/" + RunDirectory.checkpointName)).count
         let weightsBytes = try Data(contentsOf: URL(fileURLWithPath: weights)).count
         #expect(weightsBytes * 2 < checkpointBytes, "weights \(weightsBytes) bytes, checkpoint \(checkpointBytes)")
         let archive = try SafeTensors(contentsOf: weights)
@@ -310,7 +310,7 @@ struct GQNTrainTests {
             var report = try Evaluate.parse(["--checkpoint", checkpoint, "--data", data.path, "--context", "2", "--threads", "1"])
                 .makeReport()
             report.checkpoint = ""  // the one field that names the file
-            return try RunFiles.encodeJSON(report)
+            return try RunDirectory.encodeJSON(report)
         }
         #expect(try evaluation(run) == evaluation(weights))
         func picture(_ checkpoint: String, _ name: String) throws -> Data {
@@ -328,10 +328,10 @@ struct GQNTrainTests {
         let copy = TrainFixtures.path("weights-run")
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: run + "/run.json", toPath: copy + "/run.json")
-        try FileManager.default.copyItem(atPath: weights, toPath: copy + "/" + RunFiles.checkpointName)
+        try FileManager.default.copyItem(atPath: weights, toPath: copy + "/" + RunDirectory.checkpointName)
         let refusal = Self.message { try Self.fit(data, out: copy, steps: 5, extra: ["--resume"]) }
         #expect(refusal.contains("optimizer"), "\(refusal)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: copy + "/" + RunFiles.checkpointName)).count == weightsBytes)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy + "/" + RunDirectory.checkpointName)).count == weightsBytes)
     }
 
     @Test("bad arguments give clear errors")

@@ -101,7 +101,7 @@ struct MeasurementCommandTests {
         #expect(report.notes.contains { $0.contains("sample_variance") })
         let figures = try #require(report.results.first)
         #expect(figures.objects == nil && figures.room == nil && figures.image.sampleVariance == nil)
-        let json = try RunFiles.encodeJSON(report)
+        let json = try RunDirectory.encodeJSON(report)
         #expect(json.contains("\"notes\"") && !json.contains("\"objects\""))
     }
 

@@ -1,7 +1,9 @@
 # Sourced by the Tools scripts: installs the Debian packages the build needs when missing,
 # and makes the Python environment of the interoperability checks.
 ensure_system_packages() {
-    local needed=(pkg-config libpng-dev libopenblas-dev libdnnl-dev)
+    # libopenmpi-dev builds the Distributed module; openmpi-bin's mpirun runs the
+    # data-parallel tests (gqn-train fit under mpirun -np 2).
+    local needed=(pkg-config libpng-dev libopenblas-dev libdnnl-dev libopenmpi-dev openmpi-bin)
     local missing=()
     local package
     for package in "${needed[@]}"; do

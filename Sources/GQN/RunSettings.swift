@@ -1,0 +1,86 @@
+import Foundation
+
+/// What a run was started with; a resumed run must match it.
+public struct RunSettings: Codable, Equatable, Sendable {
+    /// The dataset directory, as an absolute path.
+    public var data: String
+    /// The split trained on.
+    public var split: String
+    /// The configuration preset.
+    public var config: GQNConfiguration.Preset
+    /// The global batch: scenes per step over all ranks together.
+    public var batch: Int
+    /// Seeds the parameters, the data order and the latent noise.
+    public var seed: UInt64
+    /// The largest context count drawn (K is uniform in `1...maxContext`).
+    public var maxContext: Int
+    /// Compute threads (a different count changes float summation order, so resumed runs warn).
+    public var threads: Int
+    /// The named training schedule (`--schedule`).
+    public var schedule: GQNTrainingSchedule.Preset
+    /// The step that first trains at the final learning rate (`--anneal-steps`), fixed when the
+    /// run starts; nil for schedules of fixed length.
+    public var annealSteps: Int?
+
+    /// Creates settings.
+    public init(
+        data: String, split: String, config: GQNConfiguration.Preset, batch: Int, seed: UInt64, maxContext: Int,
+        threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?
+    ) {
+        self.data = data
+        self.split = split
+        self.config = config
+        self.batch = batch
+        self.seed = seed
+        self.maxContext = maxContext
+        self.threads = threads
+        self.schedule = schedule
+        self.annealSteps = annealSteps
+    }
+
+    /// The schedule the run trains with.
+    public var trainingSchedule: GQNTrainingSchedule { GQNTrainingSchedule(preset: schedule, annealSteps: annealSteps ?? 0) }
+
+    /// The schedule as `fit` arguments.
+    public var scheduleArguments: String {
+        annealSteps.map { "--schedule \(schedule.rawValue) --anneal-steps \($0)" } ?? "--schedule \(schedule.rawValue)"
+    }
+
+    /// What differs from the settings `run` was started with, one phrase per argument
+    /// ("--seed 5, found 6"); the thread count is not compared.
+    public func differences(from run: RunSettings) -> [String] {
+        var found: [String] = []
+        func compare<Value: Equatable>(_ flag: String, _ expected: Value, _ actual: Value) {
+            if expected != actual { found.append("\(flag) \(expected), found \(actual)") }
+        }
+        compare("--data", run.data, data)
+        compare("--split", run.split, split)
+        compare("--config", run.config, config)
+        compare("--batch", run.batch, batch)
+        compare("--seed", run.seed, seed)
+        if run.maxContext != maxContext {
+            found.append(
+                "at most \(run.maxContext) context views, found \(maxContext) (set by --config and the dataset's views per scene)")
+        }
+        if run.schedule != schedule || run.annealSteps != annealSteps {
+            found.append("\(run.scheduleArguments), found \(scheduleArguments)")
+        }
+        return found
+    }
+}
+
+extension RunSettings {
+    /// Reads settings written by any version of `fit`: runs from before `--schedule` have the paper's.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        data = try container.decode(String.self, forKey: .data)
+        split = try container.decode(String.self, forKey: .split)
+        config = try container.decode(GQNConfiguration.Preset.self, forKey: .config)
+        batch = try container.decode(Int.self, forKey: .batch)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+        maxContext = try container.decode(Int.self, forKey: .maxContext)
+        threads = try container.decode(Int.self, forKey: .threads)
+        schedule = try container.decodeIfPresent(GQNTrainingSchedule.Preset.self, forKey: .schedule) ?? .paper
+        annealSteps = try container.decodeIfPresent(Int.self, forKey: .annealSteps)
+    }
+}
