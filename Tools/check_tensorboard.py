@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads a gqn-train run directory's TensorBoard event files with TensorBoard's own reader
-and checks them against the run's metrics.jsonl: every logged step of every scalar, with the
-value as a float32, and the sample grids as PNG images of the size the run wrote.
+and checks them against the run's metrics.jsonl: every logged step of every scalar exactly
+once (steps a resumed run repeated must have been purged), each value equal to the logged
+one as a float32, and the sample grids as the PNG files the run wrote.
 
 Usage: check_tensorboard.py RUN_DIR [RUN_DIR ...]
 Exit status 0 when every run matches, 1 otherwise. Needs the `tensorboard` package.
@@ -41,14 +42,15 @@ def check(run):
         if tag not in tags["scalars"]:
             problems.append(f"{run}: no scalar {tag} (found {sorted(tags['scalars'])})")
             continue
-        events = {event.step: event.value for event in accumulator.Scalars(tag)}
-        expected = {line["step"]: float32(float(line[key])) for line in lines}
-        if sorted(events) != sorted(expected):
-            problems.append(f"{run}: {tag} steps {sorted(events)} != metrics.jsonl {sorted(expected)}")
+        # Every logged step exactly once (a resumed run's repeated steps purged), in order.
+        events = [(event.step, event.value) for event in accumulator.Scalars(tag)]
+        expected = [(line["step"], float32(float(line[key]))) for line in lines]
+        if [step for step, _ in events] != [step for step, _ in expected]:
+            problems.append(f"{run}: {tag} steps {[s for s, _ in events]} != metrics.jsonl {[s for s, _ in expected]}")
             continue
-        for step, value in expected.items():
-            if events[step] != value:
-                problems.append(f"{run}: {tag} at step {step}: {events[step]} != {value}")
+        for (step, value), (_, wanted) in zip(events, expected):
+            if value != wanted:
+                problems.append(f"{run}: {tag} at step {step}: {value} != {wanted}")
     samples_dir = os.path.join(run, "samples")
     sample_steps = sorted(int(name[5:11]) for name in os.listdir(samples_dir)
                           if name.startswith("step-") and name.endswith(".png")) if os.path.isdir(samples_dir) else []

@@ -17,14 +17,14 @@ swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build --no-parallel "$@"
 
 # The Python checks run in a virtual environment of their own, never in the system Python:
-# numpy, safetensors, CPU torch, Pillow, pytest and crc32c in .venv-test (gitignored), made
+# numpy, safetensors, CPU torch, Pillow, pytest, crc32c and tensorboard in .venv-test (gitignored), made
 # on the first run and reused while it still imports them all.
 venv=".venv-test"
 if ! command -v python3 >/dev/null 2>&1; then
     echo "python3 not found: cannot run the safetensors and PyTorch reference checks" >&2
     exit 1
 fi
-if ! "$venv/bin/python" -c "import numpy, safetensors, torch, PIL, pytest, crc32c" >/dev/null 2>&1; then
+if ! "$venv/bin/python" -c "import numpy, safetensors, torch, PIL, pytest, crc32c, tensorboard" >/dev/null 2>&1; then
     rm -rf "$venv"
     python3 -m venv "$venv"
     make_python_environment "$venv/bin/python"
@@ -53,3 +53,20 @@ done
 # that this build's scenegen renders.
 "$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps ./python
 GQNKIT_BIN="$bin" "$venv/bin/python" -B -m pytest -q -p no:cacheprovider python/tests
+
+# TensorBoard's own reader must see in a run's event files exactly what metrics.jsonl holds,
+# also after a run that died past its checkpoint was resumed: tiny trains 6 steps, the
+# step-3 checkpoint is put back (as if the process had been killed at step 6), and the run
+# resumes to 8 steps, so the event files hold steps 4-6 twice and TensorBoard must drop the
+# first copies.
+tb="$fixtures/tensorboard"
+"$bin/scenegen" generate --family rooms_ring_camera --scenes 12 --size 32 --views 4 --spp 1 \
+    --split train=0.75,test=0.25 --out "$tb/data" >/dev/null 2>&1
+fit=("$bin/gqn-train" fit --data "$tb/data" --config tiny --batch 4 --threads 2 --log-every 1
+    --sample-every 3 --checkpoint-every 3 --out "$tb/run")
+"${fit[@]}" --steps 3 2>/dev/null
+cp "$tb/run/checkpoint.safetensors" "$tb/step3.safetensors"
+"${fit[@]}" --steps 6 --resume 2>/dev/null
+cp "$tb/step3.safetensors" "$tb/run/checkpoint.safetensors"
+"${fit[@]}" --steps 8 --resume 2>/dev/null
+"$venv/bin/python" -B Tools/check_tensorboard.py "$tb/run"

@@ -8,10 +8,10 @@ import ShardFormat
 /// protocol buffers: the first holds the file version (`brain.Event:2`), each later one a
 /// wall time, a step and a `Summary` of scalar values or PNG images. The file is written
 /// live, each event fsynced at ``flush()``, so a TensorBoard already watching the run
-/// directory shows new points as they are logged. A resumed run opens a new file whose first
-/// summary event is preceded by a `SessionLog` `START` at the resumed step, which tells
-/// TensorBoard to drop points an earlier file logged past the checkpoint (steps a killed run
-/// took after its last checkpoint and that the resumed run repeats).
+/// directory shows new points as they are logged. A resumed run opens a new file that starts
+/// with a `SessionLog` `START` at the step after its checkpoint's, which tells TensorBoard to
+/// drop the points earlier files logged from that step on (steps a killed run took after its
+/// last checkpoint, which the resumed run repeats).
 ///
 /// ```swift
 /// let events = try TensorBoardEventWriter(directory: run, resumedAtStep: nil)
@@ -30,8 +30,8 @@ public final class TensorBoardEventWriter {
     /// run, the `SessionLog` `START` at the step it resumes from).
     /// - Parameters:
     ///   - directory: An existing directory (the run directory).
-    ///   - resumedAtStep: The number of steps the resumed checkpoint had completed; `nil` for
-    ///     a fresh run.
+    ///   - resumedAtStep: The number of steps the resumed checkpoint had completed (points at
+    ///     later steps are dropped); `nil` for a fresh run.
     ///   - clock: Seconds since 1970 for each event's wall time; the system clock by default.
     /// - Throws: `ShardFormatError` when the file cannot be created or written.
     public init(
@@ -41,21 +41,14 @@ public final class TensorBoardEventWriter {
         self.clock = clock
         let now = clock()
         let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
-        var name = "events.out.tfevents.\(Int(now)).\(host).\(getpid())"
-        var candidate = directory.appendingPathComponent(name)
-        var attempt = 1
-        while FileManager.default.fileExists(atPath: candidate.path) {
-            attempt += 1
-            name = "events.out.tfevents.\(Int(now)).\(host).\(getpid()).\(attempt)"
-            candidate = directory.appendingPathComponent(name)
-        }
-        url = candidate
-        records = try TFRecordWriter(url: candidate, publication: .live)
+        let name = "events.out.tfevents.\(Self.fileTimestamp(now: now, directory: directory)).\(host).\(getpid())"
+        url = directory.appendingPathComponent(name)
+        records = try TFRecordWriter(url: url, publication: .live)
         try append(step: 0, wallTime: now) { event in
             event.writeString(field: EventField.fileVersion, "brain.Event:2")
         }
         if let resumedAtStep {
-            try append(step: resumedAtStep, wallTime: now) { event in
+            try append(step: resumedAtStep + 1, wallTime: now) { event in
                 event.writeMessage(field: EventField.sessionLog) { log in
                     log.writeUInt64(field: 1, 1)  // SessionLog.status = START
                 }
@@ -128,6 +121,19 @@ public final class TensorBoardEventWriter {
         event.writeInt64(field: EventField.step, Int64(step))
         body(&event)
         try records.append(event.bytes)
+    }
+
+    /// The seconds in a new file's name: now, or one past the newest event file already in
+    /// `directory`. TensorBoard reads a directory's event files in name order, so a resumed
+    /// run's file must sort after the earlier ones even when it starts within the same second.
+    private static func fileTimestamp(now: Double, directory: URL) -> Int {
+        let prefix = "events.out.tfevents."
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let newest = names.compactMap { name -> Int? in
+            guard name.hasPrefix(prefix) else { return nil }
+            return Int(name.dropFirst(prefix.count).prefix { $0 != "." })
+        }.max()
+        return max(Int(now), (newest ?? Int.min) + 1)
     }
 
     /// Field numbers of `tensorflow.Event` (tensorflow/core/util/event.proto).

@@ -52,6 +52,8 @@ public final class TrainingRun {
         public var logEvery = 10
         /// Compare the ranks' parameter checksums every this many steps (and at the end).
         public var checkEvery = 100
+        /// Also write the metrics and sample grids to a TensorBoard event file in ``out``.
+        public var writesTensorBoardEvents = true
 
         /// Creates a request with the defaults of `gqn-train fit`.
         public init(data: URL, config: GQNConfiguration.Preset, steps: Int, out: URL, outArgument: String? = nil) {
@@ -95,6 +97,10 @@ public final class TrainingRun {
     public private(set) var sceneCount = 0
     private let loaderState: LoaderState?
     private let elapsedBefore: Double
+    /// The step of the checkpoint this session resumed from (nil: a fresh run).
+    private let resumedAtStep: Int?
+    /// Rank 0's metrics while ``train(observer:)`` runs.
+    private var metrics: MetricsLog?
 
     /// The checkpoint file.
     public var checkpointURL: URL { request.out.appendingPathComponent(RunDirectory.checkpointName) }
@@ -158,9 +164,11 @@ public final class TrainingRun {
                 LoaderState.self, metadata[RunDirectory.loaderStateKey], key: RunDirectory.loaderStateKey, path: checkpointPath)
             elapsedBefore = metadata[RunDirectory.elapsedKey].flatMap(Double.init) ?? 0
             if communicator.isRoot { try MetricsLog.truncate(at: metricsURL, after: trainer.step) }
+            resumedAtStep = trainer.step
         } else {
             loaderState = nil
             elapsedBefore = 0
+            resumedAtStep = nil
             if communicator.isRoot { try? FileManager.default.removeItem(at: metricsURL) }
         }
         if communicator.isRoot {
@@ -242,7 +250,13 @@ public final class TrainingRun {
                 data: request.data.path,
                 detail: "split \(settings.split) has \(loader.sceneCount) scenes, fewer than one batch (--batch \(settings.batch))")
         }
-        let metrics = communicator.isRoot ? try MetricsLog(url: metricsURL) : nil
+        let metrics = communicator.isRoot
+            ? try MetricsLog(
+                url: metricsURL, eventDirectory: request.writesTensorBoardEvents ? request.out : nil,
+                resumedAtStep: resumedAtStep)
+            : nil
+        self.metrics = metrics
+        defer { self.metrics = nil }
         let start = Date()
         while trainer.step < request.steps {
             guard let loaded = try loader.next() else {
@@ -265,6 +279,18 @@ public final class TrainingRun {
             }
         }
         try metrics?.synchronize()
+    }
+
+    /// Adds a sample grid to the run's TensorBoard event file (rank 0, during
+    /// ``train(observer:)``; elsewhere, or without event files, nothing).
+    /// - Parameters:
+    ///   - png: The grid as a PNG stream (the file the caller wrote in the samples directory).
+    ///   - width: Its width in pixels.
+    ///   - height: Its height in pixels.
+    ///   - step: Steps completed.
+    /// - Throws: `ShardFormatError` when the event file cannot be written.
+    public func recordSampleGrid(png: [UInt8], width: Int, height: Int, step: Int) throws {
+        try metrics?.appendImage(tag: "samples", png: png, width: width, height: height, step: step)
     }
 
     /// Rank 0 writes the checkpoint, atomically: parameters, optimizer, and in its metadata

@@ -19,7 +19,10 @@ struct Fit: ParsableCommand {
             holds weights, Adam state, step, loader state and run settings in one atomically replaced file; \
             --resume continues from it exactly (same losses as an uninterrupted run with the same seed and \
             --threads). RUN/samples/step-XXXXXX.png: one row per scene of the current batch: context views | \
-            target | predicted mean (prior latents at their means) | two prior samples. --schedule short \
+            target | predicted mean (prior latents at their means) | two prior samples. \
+            RUN/events.out.tfevents.*: the same figures (tags train/loss, train/nll, ...) and the sample grids \
+            for TensorBoard (tensorboard --logdir RUN or its parent); a resumed run adds a file and TensorBoard \
+            drops the points a killed run logged past its checkpoint. --schedule short \
             anneals sigma (2.0 -> 0.7) and the learning rate (5e-4 -> 5e-5) over the run's own length \
             instead of the paper's 200k and 1.6M steps: the paper's schedule compressed by one factor, so the \
             learning rate reaches 5e-5 at --anneal-steps and sigma 0.7 at an eighth of that. A run keeps the \
@@ -49,6 +52,9 @@ struct Fit: ParsableCommand {
     var seed: UInt64 = 1
 
     @OptionGroup var compute: ComputeOptions
+
+    @Flag(help: "Do not write TensorBoard event files (metrics.jsonl and sample grids are written regardless).")
+    var noTensorboard = false
 
     @Flag(help: "Continue the run in --out from its checkpoint (or start it when it has none).")
     var resume = false
@@ -113,6 +119,7 @@ struct Fit: ParsableCommand {
         request.checkpointEvery = checkpointEvery
         request.logEvery = logEvery
         request.checkEvery = checkEvery
+        request.writesTensorBoardEvents = !noTensorboard
         return request
     }
 
@@ -144,9 +151,10 @@ struct Fit: ParsableCommand {
                 else { return }
                 let path = run.request.out.appendingPathComponent(RunDirectory.samplesDirectory)
                     .appendingPathComponent(String(format: "step-%06d.png", step.step)).path
-                try Self.writeSampleGrid(
+                let grid = try Self.writeSampleGrid(
                     model: run.trainer.model, batch: step.batch, seed: SeedMixer.mix(seed ^ 0x5A4D_504C, UInt64(step.step)),
                     to: path)
+                try run.recordSampleGrid(png: grid.png, width: grid.width, height: grid.height, step: step.step)
             }
         } catch {
             progress?.finish()
@@ -157,7 +165,9 @@ struct Fit: ParsableCommand {
     }
 
     /// A grid: one row per scene (up to 4): context views | target | prior-mean prediction | two prior samples.
-    static func writeSampleGrid(model: GQNModel, batch: GQNTensorBatch, seed: UInt64, to path: String) throws {
+    static func writeSampleGrid(
+        model: GQNModel, batch: GQNTensorBatch, seed: UInt64, to path: String
+    ) throws -> (png: [UInt8], width: Int, height: Int) {
         let rows = min(4, batch.batchSize)
         let k = batch.contextViews
         let size = model.configuration.imageSize
@@ -182,6 +192,6 @@ struct Fit: ParsableCommand {
         let grid = (0..<rows).map { row in
             Array(contexts[(row * k)..<(row * k + k)]) + [targets[row], mean[row], samples[0][row], samples[1][row]]
         }
-        try ImageTiles.writeSheet(grid, to: path)
+        return try ImageTiles.writeSheet(grid, to: path)
     }
 }

@@ -31,9 +31,13 @@ enum ImageTiles {
     }
 
     /// Writes a contact sheet of `rows` as PNG, atomically.
-    static func writeSheet(_ rows: [[Bitmap<UInt8>]], to path: String) throws {
+    /// - Returns: The PNG stream written and the sheet's size.
+    @discardableResult
+    static func writeSheet(_ rows: [[Bitmap<UInt8>]], to path: String) throws -> (png: [UInt8], width: Int, height: Int) {
         let sheet = ContactSheet.compose(rows)
-        try RunFiles.saveBytes(try PNGCodec.encode(sheet), to: path)
+        let png = try PNGCodec.encode(sheet)
+        try RunFiles.saveBytes(png, to: path)
+        return (png, sheet.width, sheet.height)
     }
 }
 

@@ -104,7 +104,7 @@ struct TensorBoardEventWriterTests {
         #expect(events.allSatisfy { $0.sessionStatus == nil })
     }
 
-    @Test("A resumed run: a new file whose SessionLog START names the resumed step")
+    @Test("A resumed run: a new file whose SessionLog START drops the steps after the checkpoint")
     func resumedRun() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -116,7 +116,7 @@ struct TensorBoardEventWriterTests {
         #expect(first.url != second.url)
         let events = try decodeEvents(at: second.url)
         #expect(events.count == 2)
-        #expect(events[1].sessionStatus == 1 && events[1].step == 40)
+        #expect(events[1].sessionStatus == 1 && events[1].step == 41)
         #expect(try decodeEvents(at: first.url).count == 2)
     }
 }

@@ -28,8 +28,8 @@ ensure_system_packages() {
 make_python_environment() {
     local python="$1"
     local started=$SECONDS
-    echo "Making the Python test environment: numpy, safetensors, Pillow, pytest, crc32c, torch (CPU)" >&2
-    "$python" -m pip install --quiet numpy safetensors pillow pytest crc32c
+    echo "Making the Python test environment: numpy, safetensors, Pillow, pytest, crc32c, tensorboard, torch (CPU)" >&2
+    "$python" -m pip install --quiet numpy safetensors pillow pytest crc32c tensorboard
     if "$python" -m pip install --quiet --retries 0 --timeout 30 \
         --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null; then
         echo "Python test environment ready (torch from the CPU index) in $((SECONDS - started)) s" >&2
