@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A minimal reader for GQN shard files (format version 1) that relies only on what
+"""A minimal reader for GQN shard files (format versions 1 and 2) that relies only on what
 Sources/ShardFormat/ShardFormat.docc/ShardFileFormat.md states: a check that the
 specification suffices to read our shards from another language.
 
@@ -80,15 +80,15 @@ class Shard:
         if d[0:8] != HEADER_MAGIC:
             raise ShardError(f"{path}: bad magic {d[0:8]!r}")
         (version,) = struct.unpack_from("<I", d, 8)
-        if version != 1:
+        if version not in (1, 2):
             raise ShardError(f"{path}: unsupported version {version}")
         if crc32c(d[0:36]) != struct.unpack_from("<I", d, 36)[0]:
             raise ShardError(f"{path}: header CRC mismatch")
         w, h, c, v, enc, flags, r16, r32 = struct.unpack_from("<IIIIBBHI", d, 12)
-        if enc not in (0, 1) or flags & ~3 or r16 or r32 or c != 3:
+        if enc not in ((0, 1) if version == 1 else (0, 1, 2)) or flags & ~3 or r16 or r32 or c != 3:
             raise ShardError(f"{path}: bad header fields")
         self.schema = {"width": w, "height": h, "channels": c, "viewsPerScene": v,
-                       "imageEncoding": "png" if enc == 0 else "raw",
+                       "imageEncoding": ("png", "raw", "jpeg")[enc],
                        "hasDepth": bool(flags & 1), "hasMasks": bool(flags & 2)}
         t = size - TRAILER_SIZE
         if d[t + 24:size] != TRAILER_MAGIC:
