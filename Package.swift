@@ -86,7 +86,7 @@ let package = Package(
             dependencies: ["gqn-train", "scenegen", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]
         ),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
-        .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec"]),
+        .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec", "DataLoader"]),
     ],
     swiftLanguageModes: [.v6]
 )
