@@ -16,7 +16,7 @@ ensure_system_packages() {
     fi
 }
 
-# Installs numpy, safetensors and torch (CPU build) into the virtual environment whose
+# Installs numpy, safetensors, protobuf, crc32c, Pillow and torch (CPU build) into the virtual environment whose
 # interpreter is $1. Torch comes from PyTorch's CPU-only index when it can be reached;
 # else from a CPU wheel that this machine ships in pip's find-links directory, with its
 # dependencies from PyPI; else from PyPI, whose Linux x86-64 torch brings CUDA libraries
@@ -24,8 +24,8 @@ ensure_system_packages() {
 make_python_environment() {
     local python="$1"
     local started=$SECONDS
-    echo "Making the Python test environment: numpy, safetensors, torch (CPU)" >&2
-    "$python" -m pip install --quiet numpy safetensors
+    echo "Making the Python test environment: numpy, safetensors, protobuf, crc32c, Pillow, torch (CPU)" >&2
+    "$python" -m pip install --quiet numpy safetensors protobuf crc32c pillow
     if "$python" -m pip install --quiet --retries 0 --timeout 30 \
         --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null; then
         echo "Python test environment ready (torch from the CPU index) in $((SECONDS - started)) s" >&2
