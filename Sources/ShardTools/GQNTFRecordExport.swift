@@ -28,6 +28,12 @@ public struct GQNTFRecordExport: Sendable {
         public var records: Int
         /// Bytes written.
         public var bytes: UInt64
+
+        /// The one-line report of an export that took `seconds`.
+        public func report(seconds: Double) -> String {
+            "Wrote \(records) scenes in \(files) files (\(bytes) bytes) -> \(directory.path) in "
+                + String(format: "%.2f s (%.0f records/s)", seconds, Double(records) / max(seconds, 1e-9))
+        }
     }
 
     /// The GQN dataset whose layout to write.

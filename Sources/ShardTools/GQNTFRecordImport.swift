@@ -39,6 +39,18 @@ public struct GQNTFRecordImport: Sendable {
         public var keptShards: Int
         /// Shards written by this run.
         public var writtenShards: Int
+
+        /// What an import into `output` that took `seconds` did, a line per fact.
+        public func report(output: String, seconds: Double) -> String {
+            var lines: [String] = []
+            if missingFiles > 0 { lines.append("Note: \(missingFiles) of the dataset's expected files are absent") }
+            if !ignoredFiles.isEmpty {
+                lines.append("Ignored \(ignoredFiles.count) other files: \(ignoredFiles.prefix(5).joined(separator: ", "))")
+            }
+            lines.append("Imported \(records) scenes from \(files) files -> \(output) (\(writtenShards) shards written, "
+                + "\(keptShards) kept) in " + String(format: "%.2f s (%.0f records/s)", seconds, Double(records) / max(seconds, 1e-9)))
+            return lines.joined(separator: "\n")
+        }
     }
 
     /// The plan of an import, recorded as `import.json` so that a re-run resumes it.

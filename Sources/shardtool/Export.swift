@@ -47,6 +47,19 @@ struct Export: ParsableCommand {
     @Option(help: "The directory to write into (created when missing).")
     var out: String
 
+    func validate() throws {
+        switch format {
+        case .scenePNG where dataset != nil:
+            throw ValidationError("--dataset applies to --format gqn-tfrecord only")
+        case .gqnTFRecord where selection.record != nil || selection.shard != nil:
+            throw ValidationError("--record and --shard apply to --format scene-png only: gqn-tfrecord exports every scene")
+        case .gqnTFRecord where dataset == nil:
+            throw ValidationError("--format gqn-tfrecord needs --dataset NAME")
+        default:
+            break
+        }
+    }
+
     func run() throws {
         let data = try DatasetInput.open(path: input.path)
         switch format {
@@ -55,13 +68,10 @@ struct Export: ParsableCommand {
             let files = try RecordImages.export(located, schema: data.schema, to: URL(fileURLWithPath: out))
             print("Wrote \(files.count) files for scene \(located.record.sceneIndex) -> \(out)")
         case .gqnTFRecord:
-            guard let dataset else { throw ValidationError("--format gqn-tfrecord needs --dataset NAME") }
-            let export = GQNTFRecordExport(dataset: try GQNDatasetInfo.named(dataset), quality: quality, threads: max(1, threads))
+            let export = GQNTFRecordExport(dataset: try GQNDatasetInfo.named(dataset ?? ""), quality: quality, threads: max(1, threads))
             let start = Date()
             let summary = try export.run(data, root: URL(fileURLWithPath: out))
-            let seconds = Date().timeIntervalSince(start)
-            print("Wrote \(summary.records) scenes in \(summary.files) files (\(summary.bytes) bytes) -> \(summary.directory.path) "
-                + "in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(summary.records) / max(seconds, 1e-9))) records/s)")
+            print(summary.report(seconds: Date().timeIntervalSince(start)))
         }
     }
 }

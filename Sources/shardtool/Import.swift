@@ -42,13 +42,6 @@ struct Import: ParsableCommand {
         let importer = GQNTFRecordImport(dataset: try GQNDatasetInfo.named(dataset), threads: max(1, threads))
         let start = Date()
         let summary = try importer.run(source: URL(fileURLWithPath: directory), output: URL(fileURLWithPath: out))
-        let seconds = Date().timeIntervalSince(start)
-        if summary.missingFiles > 0 { print("Note: \(summary.missingFiles) of \(dataset)'s expected files are absent") }
-        if !summary.ignoredFiles.isEmpty {
-            print("Ignored \(summary.ignoredFiles.count) other files: \(summary.ignoredFiles.prefix(5).joined(separator: ", "))")
-        }
-        print("Imported \(summary.records) scenes from \(summary.files) files -> \(out) (\(summary.writtenShards) shards written, "
-            + "\(summary.keptShards) kept) in \(String(format: "%.2f", seconds)) s "
-            + "(\(String(format: "%.0f", Double(summary.records) / max(seconds, 1e-9))) records/s)")
+        print(summary.report(output: out, seconds: Date().timeIntervalSince(start)))
     }
 }
