@@ -30,7 +30,14 @@ let package = Package(
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]
         ),
         .target(name: "CPNGEncoder", dependencies: ["CPNG"]),
-        .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGEncoder"]),
+        // libjpeg-turbo's TurboJPEG API (Debian libturbojpeg0-dev): errors as return codes,
+        // not libjpeg's setjmp, so Swift calls it without a C shim.
+        .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]
+        ),
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGEncoder", "CJPEG"]),
         .target(name: "RayTracer"),
         .target(name: "SceneFamilies", dependencies: ["RayTracer"]),
         .target(
@@ -87,7 +94,7 @@ let package = Package(
             dependencies: ["gqn-train", "scenegen", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]
         ),
         .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
-        .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec"]),
+        .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec", "DataLoader"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,14 +17,14 @@ swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build --no-parallel "$@"
 
 # The Python checks run in a virtual environment of their own, never in the system Python:
-# numpy, safetensors, CPU torch, Pillow, pytest, crc32c and tensorboard in .venv-test (gitignored), made
+# numpy, safetensors, CPU torch, Pillow, pytest, crc32c, protobuf and tensorboard in .venv-test (gitignored), made
 # on the first run and reused while it still imports them all.
 venv=".venv-test"
 if ! command -v python3 >/dev/null 2>&1; then
     echo "python3 not found: cannot run the safetensors and PyTorch reference checks" >&2
     exit 1
 fi
-if ! "$venv/bin/python" -c "import numpy, safetensors, torch, PIL, pytest, crc32c, tensorboard" >/dev/null 2>&1; then
+if ! "$venv/bin/python" -c "import numpy, safetensors, torch, PIL, pytest, crc32c, google.protobuf, tensorboard" >/dev/null 2>&1; then
     rm -rf "$venv"
     python3 -m venv "$venv"
     make_python_environment "$venv/bin/python"
@@ -70,3 +70,14 @@ cp "$tb/run/checkpoint.safetensors" "$tb/step3.safetensors"
 cp "$tb/step3.safetensors" "$tb/run/checkpoint.safetensors"
 "${fit[@]}" --steps 8 --resume 2>/dev/null
 "$venv/bin/python" -B Tools/check_tensorboard.py "$tb/run"
+
+# DeepMind's GQN TFRecord layout: a small rooms dataset exported by shardtool, read back by a
+# reader that shares no code with ours (crc32c, protobuf with a hand-written tf.train.Example
+# descriptor, Pillow): data_reader.py's file names, cameras equal to the poses, frames within
+# JPEG error.
+"$bin/scenegen" generate --family rooms_ring_camera --scenes 12 --size 64 --views 10 --spp 1 \
+    --out "$fixtures/gqn-source" >/dev/null
+"$bin/shardtool" export "$fixtures/gqn-source" --format gqn-tfrecord --dataset rooms_ring_camera \
+    --out "$fixtures/gqn-export" >/dev/null
+"$venv/bin/python" -B Tools/check_gqn_tfrecord.py "$fixtures/gqn-source" "$fixtures/gqn-export" \
+    rooms_ring_camera 2160 240 64 10

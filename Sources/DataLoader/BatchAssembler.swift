@@ -175,15 +175,19 @@ struct BatchAssembler: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// Decodes one colour image (PNG or raw RGB8) into planar floats in [0, 1].
+    /// Decodes one colour image (PNG, JPEG or raw RGB8) into planar floats in [0, 1].
     private func decodeImage(_ image: [UInt8], into destination: UnsafeMutablePointer<Float>,
                              scratch: UnsafeMutableRawBufferPointer) throws {
         let schema = layout.schema
         let pixels = schema.width * schema.height
         switch schema.imageEncoding {
-        case .png:
+        case .png, .jpeg:
             try image.withUnsafeBytes { encoded in
-                try PNGCodec.decodeRGB8(encoded, into: scratch, expectedWidth: schema.width, expectedHeight: schema.height)
+                if schema.imageEncoding == .png {
+                    try PNGCodec.decodeRGB8(encoded, into: scratch, expectedWidth: schema.width, expectedHeight: schema.height)
+                } else {
+                    try JPEGCodec.decodeRGB8(encoded, into: scratch, expectedWidth: schema.width, expectedHeight: schema.height)
+                }
             }
             PixelConversion.planarFloats(
                 fromRGB8: UnsafePointer(scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)),

@@ -108,6 +108,20 @@ public enum AtomicFile {
         try publish(descriptor: descriptor, temporaryPath: temporaryPath, destination: destination, replacing: replacing)
     }
 
+    /// Deletes the temporary files that interrupted writes of `destination` left behind
+    /// (`.NAME.partial-PID-RANDOM`), except those whose process is still alive: the first
+    /// step of resuming a write that a crash or a kill cut short.
+    public static func removeAbandonedTemporaries(of destination: URL) {
+        let directory = destination.deletingLastPathComponent()
+        let prefix = ".\(destination.lastPathComponent).partial-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(prefix) {
+            let owner = name.dropFirst(prefix.count).split(separator: "-").first.flatMap { Int32($0) }
+            if let owner, owner != getpid(), kill(owner, 0) == 0 { continue }
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
     /// Makes a rename or link inside the directory of `file` durable.
     private static func syncDirectory(of file: URL) throws(ShardFormatError) {
         let directory = file.deletingLastPathComponent().path

@@ -11,12 +11,16 @@ public struct DatasetSchema: Codable, Hashable, Sendable {
         /// Raw 8-bit RGB samples, `width * height * channels` bytes, rows top to bottom,
         /// channels interleaved.
         case raw
+        /// A baseline JFIF stream, 8-bit RGB (3 components): lossy, the encoding of
+        /// DeepMind's GQN datasets. Needs shard format version 2.
+        case jpeg
 
         /// The byte stored in the shard header for this encoding.
         var code: UInt8 {
             switch self {
             case .png: return 0
             case .raw: return 1
+            case .jpeg: return 2
             }
         }
 
@@ -24,8 +28,14 @@ public struct DatasetSchema: Codable, Hashable, Sendable {
             switch code {
             case 0: self = .png
             case 1: self = .raw
+            case 2: self = .jpeg
             default: return nil
             }
+        }
+
+        /// The first format version that can store this encoding.
+        var minimumFormatVersion: UInt32 {
+            self == .jpeg ? 2 : 1
         }
     }
 
@@ -33,7 +43,7 @@ public struct DatasetSchema: Codable, Hashable, Sendable {
     public var width: Int
     /// Image height in pixels, 1 through ``maximumDimension``.
     public var height: Int
-    /// Colour channels per pixel; always 3 (RGB) in format version 1.
+    /// Colour channels per pixel; always 3 (RGB) in format versions 1 and 2.
     public var channels: Int
     /// How colour images are stored.
     public var imageEncoding: ImageEncoding
@@ -54,7 +64,7 @@ public struct DatasetSchema: Codable, Hashable, Sendable {
     ///   - width: Image width in pixels.
     ///   - height: Image height in pixels.
     ///   - channels: Colour channels; 3.
-    ///   - imageEncoding: `.png` (default) or `.raw`.
+    ///   - imageEncoding: `.png` (default), `.raw` or `.jpeg`.
     ///   - viewsPerScene: Views in every record.
     ///   - hasDepth: Whether views carry depth PNGs.
     ///   - hasMasks: Whether views carry instance-mask PNGs.
@@ -70,6 +80,11 @@ public struct DatasetSchema: Codable, Hashable, Sendable {
         self.hasDepth = hasDepth
         self.hasMasks = hasMasks
     }
+
+    /// The format version shards and manifests of this schema are written with: the lowest
+    /// that can express it (1 for PNG and raw images, 2 for JPEG), so datasets that version 1
+    /// describes keep their bytes.
+    public var formatVersion: UInt32 { imageEncoding.minimumFormatVersion }
 
     /// Bytes of one raw colour image: `width * height * channels`.
     public var rawImageByteCount: Int { width * height * channels }

@@ -28,10 +28,8 @@ public struct Manifest: Codable, Hashable, Sendable {
 
     /// The name of a full manifest in its dataset directory.
     public static let fileName = "manifest.json"
-    /// The manifest format version this module writes and reads (the shard format's).
-    public static let currentFormatVersion = Int(ShardLayout.formatVersion)
-
-    /// Manifest and shard format version; ``currentFormatVersion``.
+    /// Manifest and shard format version: the schema's ``DatasetSchema/formatVersion``
+    /// (1, or 2 for JPEG images); readers accept ``ShardLayout/supportedFormatVersions``.
     public var formatVersion: Int
     /// The generator's name and version, for example `"scenegen 0.3.0"`.
     public var generator: String
@@ -49,11 +47,13 @@ public struct Manifest: Codable, Hashable, Sendable {
     public var worker: Worker?
 
     /// Creates a manifest.
+    /// - Parameter formatVersion: The version to record; by default the schema's, the one
+    ///   its shards are written with.
     public init(
-        formatVersion: Int = Manifest.currentFormatVersion, generator: String, familySpec: JSONValue,
+        formatVersion: Int? = nil, generator: String, familySpec: JSONValue,
         datasetSeed: UInt64, schema: DatasetSchema, splits: [DatasetSplit], shards: [ShardEntry], worker: Worker? = nil
     ) {
-        self.formatVersion = formatVersion
+        self.formatVersion = formatVersion ?? Int(schema.formatVersion)
         self.generator = generator
         self.familySpec = familySpec
         self.datasetSeed = datasetSeed
@@ -92,7 +92,8 @@ public struct Manifest: Codable, Hashable, Sendable {
     /// Reads a manifest and checks its format version and every shard path.
     /// - Parameter url: A `manifest.json` or partial manifest.
     /// - Throws: `.io`, `.invalidManifest` (not JSON of the manifest's shape, a format
-    ///   version other than ``currentFormatVersion``, or a schema out of range), or
+    ///   version outside ``ShardLayout/supportedFormatVersions`` or too old for the schema's
+    ///   image encoding, or a schema out of range), or
     ///   `.unsafeShardPath`.
     public static func load(from url: URL) throws(ShardFormatError) -> Manifest {
         let data: Data
@@ -107,9 +108,17 @@ public struct Manifest: Codable, Hashable, Sendable {
         } catch {
             throw .invalidManifest(path: url.path, reason: "\(error)")
         }
-        guard manifest.formatVersion == currentFormatVersion else {
+        let supported = ShardLayout.supportedFormatVersions
+        guard supported.contains(UInt32(clamping: manifest.formatVersion)) else {
             throw .invalidManifest(
-                path: url.path, reason: "formatVersion: expected \(currentFormatVersion), found \(manifest.formatVersion)"
+                path: url.path,
+                reason: "formatVersion: expected \(supported.lowerBound) through \(supported.upperBound), found \(manifest.formatVersion)"
+            )
+        }
+        guard manifest.formatVersion >= Int(manifest.schema.formatVersion) else {
+            throw .invalidManifest(
+                path: url.path,
+                reason: "formatVersion: expected at least \(manifest.schema.formatVersion) for \(manifest.schema.imageEncoding.rawValue) images, found \(manifest.formatVersion)"
             )
         }
         if let (field, expected, found) = manifest.schema.firstInvalidField() {

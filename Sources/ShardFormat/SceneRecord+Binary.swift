@@ -75,6 +75,10 @@ extension SceneRecord {
                 guard view.image.count == schema.rawImageByteCount else {
                     throw fail("views[\(index)].image", "\(schema.rawImageByteCount) raw RGB8 bytes", "\(view.image.count) bytes")
                 }
+            case .jpeg:
+                guard view.image.starts(with: ShardLayout.jpegSignature), view.image.count <= limit else {
+                    throw fail("views[\(index)].image", "a JPEG stream under 4 GiB", "\(view.image.count) bytes starting \(Self.prefixHex(view.image))")
+                }
             }
             guard (view.depth != nil) == schema.hasDepth else {
                 throw fail("views[\(index)].depth", schema.hasDepth ? "a depth PNG (schema)" : "no depth (schema)", view.depth == nil ? "none" : "a depth image")
@@ -145,6 +149,13 @@ extension SceneRecord {
             switch schema.imageEncoding {
             case .png:
                 try Self.requirePNG(image, field: "views[\(v)].image", offset: imageOffset, path: path, record: record)
+            case .jpeg:
+                guard image.starts(with: ShardLayout.jpegSignature) else {
+                    throw .malformed(
+                        path: path, record: record, offset: imageOffset + 4, field: "views[\(v)].image",
+                        expected: "a JPEG stream (signature ff d8 ff)", found: "\(image.count) bytes starting \(Self.prefixHex(image))"
+                    )
+                }
             case .raw:
                 guard image.count == schema.rawImageByteCount else {
                     throw .malformed(

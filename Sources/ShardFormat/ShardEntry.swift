@@ -1,3 +1,5 @@
+import Foundation
+
 /// A manifest's line about one shard file.
 ///
 /// The shard holds scenes `firstSceneIndex ..< firstSceneIndex + recordCount` of `split`,
@@ -24,6 +26,32 @@ public struct ShardEntry: Codable, Hashable, Sendable {
         self.recordCount = recordCount
         self.byteSize = byteSize
         self.sha256 = sha256
+    }
+
+    /// Checks a shard that an earlier, interrupted run wrote (structure, every CRC, scene
+    /// indices, record count, schema) and creates its entry, so that a resumed run keeps it.
+    /// - Parameters:
+    ///   - url: The shard file, in the dataset directory.
+    ///   - split: The split it belongs to.
+    ///   - firstSceneIndex: The scene index its first record must hold.
+    ///   - recordCount: The records it must hold.
+    ///   - schema: The dataset's schema, which its header must equal.
+    /// - Throws: `.invalidInput` listing the first problems (the file is left in place; the
+    ///   message says to delete it), or the reader's error for a file that cannot be opened.
+    public init(verifyingExisting url: URL, split: String, firstSceneIndex: UInt64, recordCount: Int,
+                schema: DatasetSchema) throws(ShardFormatError) {
+        let reader = try ShardReader(url: url)
+        var problems = reader.problems(firstSceneIndex: firstSceneIndex).map(\.description)
+        if reader.schema != schema { problems.append("its schema differs from this dataset's") }
+        if reader.count != recordCount { problems.append("expected \(recordCount) records, found \(reader.count)") }
+        guard problems.isEmpty else {
+            throw .invalidInput(path: url.path, field: "existing shard",
+                                expected: "a complete shard of this dataset (delete it and re-run to write it again)",
+                                found: problems.prefix(3).joined(separator: "; "))
+        }
+        let (size, sha256) = try FileDigest.sizeAndSHA256(of: url)
+        self.init(file: url.lastPathComponent, split: split, firstSceneIndex: firstSceneIndex,
+                  recordCount: recordCount, byteSize: size, sha256: sha256)
     }
 
     /// Creates the entry for a shard a ``ShardWriter`` just finished in the dataset directory.

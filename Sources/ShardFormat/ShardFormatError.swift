@@ -13,7 +13,7 @@ public enum ShardFormatError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The file does not end with a shard trailer: it was truncated or never finished.
     case missingTrailer(path: String, offset: UInt64, found: String)
     /// The file's format version is not one this reader understands.
-    case unsupportedVersion(path: String, found: UInt32, supported: UInt32)
+    case unsupportedVersion(path: String, found: UInt32, supported: ClosedRange<UInt32>)
     /// A CRC-32C over `region` ("header", "trailer", "index" or "record") does not match the stored one.
     case checksumMismatch(path: String, region: String, record: Int?, offset: UInt64, stored: UInt32, computed: UInt32)
     /// A length or offset field at `offset` points past the end of the file or of its enclosing structure.
@@ -45,7 +45,7 @@ public enum ShardFormatError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(path): byte offset \(offset): no shard trailer (the file is truncated or was never finished): "
                 + "expected \"\(ShardLayout.trailerMagicText)\", found \"\(found)\""
         case .unsupportedVersion(let path, let found, let supported):
-            return "\(path): unsupported shard format version: expected \(supported), found \(found)"
+            return "\(path): unsupported shard format version: expected \(supported.lowerBound) through \(supported.upperBound), found \(found)"
         case .checksumMismatch(let path, let region, let record, let offset, let stored, let computed):
             return "\(path):\(Self.recordPart(record)) byte offset \(offset): \(region) CRC-32C mismatch: stored "
                 + "\(Self.hex(stored)), computed \(Self.hex(computed))"

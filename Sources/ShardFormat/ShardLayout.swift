@@ -1,10 +1,12 @@
-/// The fixed numbers of the shard file format, version 1.
+/// The fixed numbers of the shard file format, versions 1 and 2.
 ///
 /// The article <doc:ShardFileFormat> specifies the layout byte by byte; these constants are
 /// the ones it names. All integers in a shard are little-endian.
 public enum ShardLayout {
-    /// The format version this module writes and the only one it reads.
-    public static let formatVersion: UInt32 = 1
+    /// The format versions this module reads. Version 2 is version 1's layout with one more
+    /// image encoding (code 2, JPEG); writers use the lowest version a dataset needs
+    /// (``DatasetSchema/formatVersion``).
+    public static let supportedFormatVersions: ClosedRange<UInt32> = 1...2
     /// The 8 bytes every shard starts with: ASCII `GQNSHARD`.
     public static let headerMagic: [UInt8] = Array("GQNSHARD".utf8)
     /// The 8 bytes every finished shard ends with: ASCII `GQNTRAIL`.
@@ -23,4 +25,6 @@ public enum ShardLayout {
     static let trailerMagicText = "GQNTRAIL"
     /// The first eight bytes of every PNG stream.
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    /// The first three bytes of every JPEG stream: the SOI marker and the next marker's 0xFF.
+    static let jpegSignature: [UInt8] = [0xFF, 0xD8, 0xFF]
 }

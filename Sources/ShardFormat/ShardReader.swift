@@ -55,8 +55,8 @@ public struct ShardReader: Sendable {
             throw .badMagic(path: path, offset: 0, expected: ShardLayout.headerMagicText, found: escapedBytes(magic))
         }
         let version = try header.readUInt32("format version")
-        guard version == ShardLayout.formatVersion else {
-            throw .unsupportedVersion(path: path, found: version, supported: ShardLayout.formatVersion)
+        guard ShardLayout.supportedFormatVersions.contains(version) else {
+            throw .unsupportedVersion(path: path, found: version, supported: ShardLayout.supportedFormatVersions)
         }
         let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(ShardLayout.headerSize - 4)]))
         let storedHeaderCRC = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: ShardLayout.headerSize - 4, as: UInt32.self))
@@ -69,9 +69,10 @@ public struct ShardReader: Sendable {
         let viewsPerScene = try header.readUInt32("schema.viewsPerScene")
         let encodingOffset = header.fileOffset
         let encodingCode = try header.readUInt8("schema.imageEncoding")
-        guard let encoding = DatasetSchema.ImageEncoding(code: encodingCode) else {
+        guard let encoding = DatasetSchema.ImageEncoding(code: encodingCode), encoding.minimumFormatVersion <= version else {
             throw .malformed(path: path, record: nil, offset: encodingOffset, field: "schema.imageEncoding",
-                             expected: "0 (png) or 1 (raw)", found: "\(encodingCode)")
+                             expected: version == 1 ? "0 (png) or 1 (raw) in a version-1 shard" : "0 (png), 1 (raw) or 2 (jpeg)",
+                             found: "\(encodingCode)")
         }
         let flagsOffset = header.fileOffset
         let flags = try header.readUInt8("schema.flags")

@@ -141,7 +141,7 @@ public final class ShardWriter {
     static func header(for schema: DatasetSchema) -> [UInt8] {
         var header = ShardLayout.headerMagic
         header.reserveCapacity(ShardLayout.headerSize)
-        header.appendLittleEndian(ShardLayout.formatVersion)
+        header.appendLittleEndian(schema.formatVersion)
         header.appendLittleEndian(UInt32(schema.width))
         header.appendLittleEndian(UInt32(schema.height))
         header.appendLittleEndian(UInt32(schema.channels))

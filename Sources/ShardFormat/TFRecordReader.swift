@@ -70,6 +70,25 @@ public final class TFRecordReader {
     ///   file, the record index and the byte offset where the record starts.
     public func next() throws(ShardFormatError) -> [UInt8]? {
         let start = offset
+        guard let length = try checkedLength(at: start) else { return nil }
+        let count = Int(length)
+        guard var data = try read(count: count + TFRecordWriter.footerSize, at: start + UInt64(TFRecordWriter.headerSize),
+                                  allowingEnd: false, field: "TFRecord data and its CRC") else { return nil }
+        let storedDataCRC = data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: count, as: UInt32.self)) }
+        data.removeLast(TFRecordWriter.footerSize)
+        let computedDataCRC = data.withUnsafeBytes { CRC32C.maskedChecksum($0) }
+        guard storedDataCRC == computedDataCRC else {
+            throw .checksumMismatch(path: path, region: "TFRecord data", record: recordIndex, offset: start,
+                                    stored: storedDataCRC, computed: computedDataCRC)
+        }
+        offset = start + UInt64(TFRecordWriter.headerSize + TFRecordWriter.footerSize) + length
+        recordIndex += 1
+        return data
+    }
+
+    /// Reads the length of the record at `start`, checks its CRC and that the record fits in
+    /// the file. - Returns: nil at the end of the file.
+    private func checkedLength(at start: UInt64) throws(ShardFormatError) -> UInt64? {
         let headerSize = TFRecordWriter.headerSize
         let header = try read(count: headerSize, at: start, allowingEnd: true, field: "TFRecord length and its CRC")
         guard let header else { return nil }
@@ -89,19 +108,19 @@ public final class TFRecordReader {
             throw .lengthOutOfBounds(path: path, record: recordIndex, offset: start, field: "TFRecord length",
                                      length: length, available: available)
         }
-        let count = Int(length)
-        guard var data = try read(count: count + TFRecordWriter.footerSize, at: start + UInt64(headerSize),
-                                  allowingEnd: false, field: "TFRecord data and its CRC") else { return nil }
-        let storedDataCRC = data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: count, as: UInt32.self)) }
-        data.removeLast(TFRecordWriter.footerSize)
-        let computedDataCRC = data.withUnsafeBytes { CRC32C.maskedChecksum($0) }
-        guard storedDataCRC == computedDataCRC else {
-            throw .checksumMismatch(path: path, region: "TFRecord data", record: recordIndex, offset: start,
-                                    stored: storedDataCRC, computed: computedDataCRC)
-        }
-        offset = start + framing + length
+        return length
+    }
+
+    /// Steps over the next record, checking only its length's CRC and that the record lies
+    /// inside the file: a quick count of a file's records without reading their data.
+    /// - Returns: false at the end of the file.
+    /// - Throws: As ``next()``, except that the data CRC is not checked.
+    public func skip() throws(ShardFormatError) -> Bool {
+        let start = offset
+        guard let length = try checkedLength(at: start) else { return false }
+        offset = start + UInt64(TFRecordWriter.headerSize + TFRecordWriter.footerSize) + length
         recordIndex += 1
-        return data
+        return true
     }
 
     /// Reads every remaining record, checking each.

@@ -5,15 +5,15 @@ import ShardFormat
 /// A record's stored images as pictures: decoded bitmaps for contact sheets, PNG files for
 /// export.
 public enum RecordImages {
-    /// View `view`'s colour image as an RGB bitmap (PNG decoded, raw wrapped).
-    /// - Throws: ``ShardToolError/badImage(path:record:view:reason:)`` when the PNG does not
-    ///   decode.
+    /// View `view`'s colour image as an RGB bitmap (PNG or JPEG decoded, raw wrapped).
+    /// - Throws: ``ShardToolError/badImage(path:record:view:reason:)`` when the image does
+    ///   not decode.
     public static func colorBitmap(of located: LocatedRecord, view: Int, schema: DatasetSchema) throws -> Bitmap<UInt8> {
         let image = located.record.views[view].image
         switch schema.imageEncoding {
-        case .png:
+        case .png, .jpeg:
             do {
-                return try PNGCodec.decodeRGB8(image)
+                return schema.imageEncoding == .png ? try PNGCodec.decodeRGB8(image) : try JPEGCodec.decodeRGB8(image)
             } catch {
                 throw ShardToolError.badImage(path: located.shardURL.path, record: located.position, view: view, reason: "\(error)")
             }
@@ -23,13 +23,14 @@ public enum RecordImages {
         }
     }
 
-    /// View `view`'s colour image as a PNG file: the stored stream, or the raw pixels encoded.
+    /// View `view`'s colour image as a PNG file: the stored stream, or the raw or JPEG-decoded
+    /// pixels encoded.
     /// - Throws: ``ShardToolError/badImage(path:record:view:reason:)`` when encoding fails.
     public static func colorPNG(of located: LocatedRecord, view: Int, schema: DatasetSchema) throws -> [UInt8] {
         switch schema.imageEncoding {
         case .png:
             return located.record.views[view].image
-        case .raw:
+        case .raw, .jpeg:
             do {
                 return try PNGCodec.encode(colorBitmap(of: located, view: view, schema: schema))
             } catch {

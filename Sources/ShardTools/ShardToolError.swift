@@ -22,6 +22,15 @@ public enum ShardToolError: Error, Equatable, Sendable, CustomStringConvertible 
     case noPartialManifests(directory: String)
     /// `merge` would replace a `manifest.json` that differs from the merged one.
     case differentManifestExists(path: String)
+    /// `--dataset` named none of DeepMind's GQN datasets.
+    case unknownGQNDataset(name: String, available: [String])
+    /// A dataset or a TFRecord does not fit the GQN dataset `dataset`: `field` (image size,
+    /// views, frames, cameras) was expected to be `expected`.
+    case gqnMismatch(path: String, dataset: String, field: String, expected: String, found: String)
+    /// An import source holds none of the files the GQN dataset's reader expects.
+    case noGQNFiles(path: String, dataset: String, expected: String)
+    /// An import's output directory holds another import (or other files); `reason` says what differs.
+    case importConflict(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +52,14 @@ public enum ShardToolError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(path): record \(record): sceneIndex: expected \(expected) (manifest), found \(found)"
         case .noPartialManifests(let directory):
             return "\(directory): expected partial manifests (manifest.worker-*-of-*.json), found none"
+        case .unknownGQNDataset(let name, let available):
+            return "--dataset \(name): expected one of \(available.joined(separator: ", ")), found \(name)"
+        case .gqnMismatch(let path, let dataset, let field, let expected, let found):
+            return "\(path): \(field) does not fit GQN dataset \(dataset): expected \(expected), found \(found)"
+        case .noGQNFiles(let path, let dataset, let expected):
+            return "\(path): no TFRecord files of GQN dataset \(dataset): expected \(expected)"
+        case .importConflict(let path, let reason):
+            return "\(path): \(reason); re-run with the same source and --dataset to resume, or use another --out"
         case .differentManifestExists(let path):
             return "\(path): already exists and differs from the merged manifest; refusing to replace it (use --force)"
         }

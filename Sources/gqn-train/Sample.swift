@@ -156,7 +156,11 @@ struct Sample: ParsableCommand {
 
     /// A view's image as planar floats in [0, 1].
     static func planar(_ image: [UInt8], schema: DatasetSchema) throws -> [Float] {
-        let rgb: [UInt8] = schema.imageEncoding == .png ? try PNGCodec.decodeRGB8(image).samples : image
+        let rgb: [UInt8] = switch schema.imageEncoding {
+        case .png: try PNGCodec.decodeRGB8(image).samples
+        case .jpeg: try JPEGCodec.decodeRGB8(image).samples
+        case .raw: image
+        }
         let plane = schema.width * schema.height
         guard rgb.count == plane * 3 else {
             throw TrainCommandError("expected \(schema.width)x\(schema.height) RGB views, found \(rgb.count) bytes")

@@ -16,7 +16,7 @@ struct DatasetGenerator: Sendable {
     /// name only when complete.
     /// - Parameter progress: called with the number of scenes finished (1 at a time).
     func write(_ shard: GenerationPlan.Shard, to url: URL, progress: (Int) -> Void) throws -> ShardEntry {
-        Self.removeAbandonedTemporaries(of: url)
+        AtomicFile.removeAbandonedTemporaries(of: url)
         let writer = try ShardWriter(url: url, schema: schema)
         let (family, seed, builder, first) = (family, seed, builder, shard.scenes.lowerBound)
         try OrderedPipeline<SceneRecord>.run(
@@ -29,37 +29,11 @@ struct DatasetGenerator: Sendable {
         return ShardEntry(summary: try writer.finish(), split: shard.split, firstSceneIndex: UInt64(first))
     }
 
-    /// Deletes temporary files an interrupted run left for this shard
-    /// (`.NAME.partial-PID-RANDOM`), unless the process that owns one is still alive.
-    static func removeAbandonedTemporaries(of url: URL) {
-        let directory = url.deletingLastPathComponent()
-        let prefix = ".\(url.lastPathComponent).partial-"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix(prefix) {
-            let owner = name.dropFirst(prefix.count).split(separator: "-").first.flatMap { Int32($0) }
-            if let owner, owner != getpid(), kill(owner, 0) == 0 { continue }
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
-        }
-    }
-
     /// Checks a shard that an earlier run wrote: structure, every CRC, scene indices,
     /// record count; then returns its manifest entry.
     /// - Throws: a message naming the shard and the problem; the file is left in place.
     static func verifyExisting(_ shard: GenerationPlan.Shard, at url: URL, schema: DatasetSchema) throws -> ShardEntry {
-        let reader = try ShardReader(url: url)
-        var problems = reader.problems(firstSceneIndex: UInt64(shard.scenes.lowerBound)).map(\.description)
-        if reader.schema != schema { problems.append("its schema differs from this dataset's") }
-        if reader.count != shard.scenes.count {
-            problems.append("expected \(shard.scenes.count) records, found \(reader.count)")
-        }
-        guard problems.isEmpty else {
-            throw ValidationError("""
-                existing shard \(url.path) is not valid: \(problems.prefix(3).joined(separator: "; ")). \
-                Delete it and re-run to regenerate it.
-                """)
-        }
-        let (size, sha256) = try FileDigest.sizeAndSHA256(of: url)
-        return ShardEntry(file: shard.fileName, split: shard.split, firstSceneIndex: UInt64(shard.scenes.lowerBound),
-                          recordCount: reader.count, byteSize: size, sha256: sha256)
+        try ShardEntry(verifyingExisting: url, split: shard.split, firstSceneIndex: UInt64(shard.scenes.lowerBound),
+                       recordCount: shard.scenes.count, schema: schema)
     }
 }

@@ -60,7 +60,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Also store an 8-bit instance-mask PNG per view (0 room, k the k-th object).")
     var masks = false
 
-    @Option(help: "Colour image encoding in the shards: png or raw.")
+    @Option(help: "Colour image encoding in the shards: png, raw, or jpeg (quality 95, lossy; format version 2).")
     var encoding: DatasetSchema.ImageEncoding = .png
 
     @Option(name: .customLong("worker-index"), help: "This worker's index, 0-based (for scale-out).")

@@ -11,6 +11,9 @@ struct SceneRecordBuilder: Sendable {
     let depth: Bool
     let masks: Bool
 
+    /// The JPEG quality of `--encoding jpeg`.
+    static let jpegQuality = 95
+
     /// Renders and encodes one scene on the calling thread.
     func record(for sampled: SampledScene) throws -> SceneRecord {
         let renderer = Renderer(scene: sampled.scene)
@@ -18,10 +21,12 @@ struct SceneRecordBuilder: Sendable {
             let settings = RenderSettings(samplesPerSide: samplesPerSide, threads: 1, seed: sampled.renderSeed(view: index),
                                           depth: depth, instanceMask: masks)
             let view = renderer.render(camera: camera, settings: settings)
-            let image = encoding == .png
-                ? try PNGCodec.encode(Bitmap(width: view.width, height: view.height, channels: 3, samples: view.rgb),
-                                      compression: .fast)
-                : view.rgb
+            let bitmap = Bitmap(width: view.width, height: view.height, channels: 3, samples: view.rgb)
+            let image = switch encoding {
+            case .png: try PNGCodec.encode(bitmap, compression: .fast)
+            case .jpeg: try JPEGCodec.encode(bitmap, quality: Self.jpegQuality)
+            case .raw: view.rgb
+            }
             let k = camera.intrinsics
             return ViewRecord(
                 image: image,

@@ -23,7 +23,7 @@ struct Cat: ParsableCommand {
     var json = false
 
     func run() throws {
-        let description = SceneDescription(try DatasetInput.open(path: input.path).record(selection.record, shard: selection.shard))
+        let description = SceneDescription(try selection.locate(in: DatasetInput.open(path: input.path)))
         if json {
             try printJSON(description.json())
         } else {

@@ -4,7 +4,7 @@ import ArgumentParser
 struct ShardTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shardtool",
-        abstract: "Inspect, verify, preview and merge sharded GQN datasets.",
+        abstract: "Inspect, verify, preview, merge, export and import sharded GQN datasets.",
         discussion: """
             PATH is a dataset directory holding manifest.json (or the manifest itself), or a \
             single .gqnshard file. In a dataset, record numbers are global scene indices; in a \
@@ -13,7 +13,7 @@ struct ShardTool: ParsableCommand {
 
             Example: shardtool verify data/rooms && shardtool grid data/rooms --out out/rooms.png
             """,
-        subcommands: [Info.self, Verify.self, Cat.self, Export.self, Grid.self, Stats.self, Merge.self, Bench.self, Batches.self]
+        subcommands: [Info.self, Verify.self, Cat.self, Export.self, Import.self, Grid.self, Stats.self, Merge.self, Bench.self, Batches.self]
     )
 }
 

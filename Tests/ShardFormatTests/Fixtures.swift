@@ -19,6 +19,11 @@ enum Fixtures {
         pngSignature + bytes(count, seed: seed)
     }
 
+    /// A fake JPEG stream: the SOI marker and an APP0 marker, then filler.
+    static func fakeJPEG(_ count: Int, seed: UInt64) -> [UInt8] {
+        [0xFF, 0xD8, 0xFF, 0xE0] + bytes(count, seed: seed)
+    }
+
     static func schema(
         encoding: DatasetSchema.ImageEncoding = .png, views: Int = 3, depth: Bool = false, masks: Bool = false
     ) -> DatasetSchema {
@@ -31,10 +36,13 @@ enum Fixtures {
         let views = (0..<schema.viewsPerScene).map { v -> ViewRecord in
             let f = Float(v)
             let seed = scene * 100 + UInt64(v)
+            let image: [UInt8] = switch schema.imageEncoding {
+            case .png: fakePNG(20 + v, seed: seed)
+            case .raw: bytes(schema.rawImageByteCount, seed: seed)
+            case .jpeg: fakeJPEG(20 + v, seed: seed)
+            }
             return ViewRecord(
-                image: schema.imageEncoding == .png
-                    ? fakePNG(20 + v, seed: seed)
-                    : bytes(schema.rawImageByteCount, seed: seed),
+                image: image,
                 pose: CameraPose(x: s + 0.25, y: -f, z: 1.5, yaw: 0.1 * f, pitch: -0.3),
                 cameraToWorld: SIMD16<Float>((0..<16).map { Float($0) * 0.5 + s - f }),
                 intrinsics: CameraIntrinsics(fx: 68.6 + f, fy: 68.7, cx: 32, cy: 31.5),

@@ -183,6 +183,36 @@ struct ManifestTests {
         }
     }
 
+    @Test("format version: 1 for PNG, 2 for JPEG; versions outside 1...2 and JPEG in version 1 are refused")
+    func formatVersions() throws {
+        let url = try Fixtures.scratchDirectory().appendingPathComponent(Manifest.fileName)
+        var png = try manifest()
+        #expect(png.formatVersion == 1)
+        var jpeg = png
+        jpeg.schema.imageEncoding = .jpeg
+        jpeg = Manifest(generator: jpeg.generator, familySpec: jpeg.familySpec, datasetSeed: jpeg.datasetSeed,
+                        schema: jpeg.schema, splits: jpeg.splits, shards: jpeg.shards)
+        #expect(jpeg.formatVersion == 2)
+        try jpeg.write(to: url)
+        #expect(try Manifest.load(from: url) == jpeg)
+        png.formatVersion = 2
+        try png.write(to: url, replacingExisting: true)
+        #expect(try Manifest.load(from: url).formatVersion == 2, "a reader accepts version 2 for any encoding")
+        for (bad, reason) in [(3, "expected 1 through 2, found 3"), (0, "expected 1 through 2, found 0")] {
+            png.formatVersion = bad
+            try png.write(to: url, replacingExisting: true)
+            #expect(throws: ShardFormatError.invalidManifest(path: url.path, reason: "formatVersion: \(reason)")) {
+                try Manifest.load(from: url)
+            }
+        }
+        jpeg.formatVersion = 1
+        try jpeg.write(to: url, replacingExisting: true)
+        #expect(throws: ShardFormatError.invalidManifest(
+            path: url.path, reason: "formatVersion: expected at least 2 for jpeg images, found 1")) {
+            try Manifest.load(from: url)
+        }
+    }
+
     @Test("a manifest that is not JSON of the right shape is reported with the decoder's reason")
     func invalidManifest() throws {
         let url = try Fixtures.scratchDirectory().appendingPathComponent(Manifest.fileName)

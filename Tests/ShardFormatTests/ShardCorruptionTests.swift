@@ -118,9 +118,26 @@ struct ShardCorruptionTests {
     @Test("an unknown format version is refused")
     func badVersion() throws {
         let url = try shard()
-        try Fixtures.corrupt(url) { $0[8] = 2 }
-        #expect(throws: ShardFormatError.unsupportedVersion(path: url.path, found: 2, supported: 1)) {
+        try Fixtures.corrupt(url) { $0[8] = 3 }
+        #expect(throws: ShardFormatError.unsupportedVersion(path: url.path, found: 3, supported: 1...2)) {
             _ = try ShardReader(url: url)
+        }
+    }
+
+    @Test("the JPEG encoding code in a version-1 header is refused, even with a valid header CRC")
+    func jpegCodeInVersion1() throws {
+        let url = try Fixtures.writeShard("j.gqnshard", in: try Fixtures.scratchDirectory(),
+                                          schema: Fixtures.schema(encoding: .jpeg), scenes: 0..<1).url
+        try Fixtures.corrupt(url) { bytes in
+            #expect(bytes[8] == 2 && bytes[28] == 2, "a JPEG shard is version 2 with encoding code 2")
+            bytes[8] = 1
+            let crc = CRC32C.checksum(Array(bytes[0..<36]))
+            for k in 0..<4 { bytes[36 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
+        }
+        let error = #expect(throws: ShardFormatError.self) { _ = try ShardReader(url: url) }
+        guard case .malformed(url.path, nil, 28, "schema.imageEncoding", _, "2")? = error else {
+            Issue.record("unexpected error \(String(describing: error))")
+            return
         }
     }
 

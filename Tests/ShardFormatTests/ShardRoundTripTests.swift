@@ -9,6 +9,7 @@ struct ShardRoundTripTests {
         Fixtures.schema(encoding: .png, depth: true, masks: true),
         Fixtures.schema(encoding: .png, views: 1, depth: true),
         Fixtures.schema(encoding: .raw, views: 2, masks: true),
+        Fixtures.schema(encoding: .jpeg, views: 2, depth: true),
     ]
 
     @Test("every field of every record round-trips", arguments: schemas)
@@ -18,6 +19,9 @@ struct ShardRoundTripTests {
         let reader = try ShardReader(url: url)
         #expect(reader.schema == schema)
         #expect(reader.count == 5)
+        // The lowest version that can say it: 1 for PNG and raw, 2 for JPEG.
+        let bytes = [UInt8](try Data(contentsOf: url))
+        #expect(bytes[8] == (schema.imageEncoding == .jpeg ? 2 : 1))
         #expect(summary.recordCount == 5)
         #expect(summary.firstSceneIndex == 10)
         #expect(summary.fileName == "train-00000-of-00001.gqnshard")
@@ -95,7 +99,9 @@ struct ShardRoundTripTests {
         notPNG.views[0].image = [1, 2, 3]
         var rawSchema = schema
         rawSchema.imageEncoding = .raw
-        for bad in [wrongViews, noDepth, notPNG, Fixtures.record(0, schema: rawSchema)] {
+        var jpegSchema = schema
+        jpegSchema.imageEncoding = .jpeg
+        for bad in [wrongViews, noDepth, notPNG, Fixtures.record(0, schema: rawSchema), Fixtures.record(0, schema: jpegSchema)] {
             #expect(throws: ShardFormatError.self) { try writer.append(bad) }
         }
         try writer.append(Fixtures.record(0, schema: schema))

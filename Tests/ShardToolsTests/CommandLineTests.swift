@@ -83,6 +83,15 @@ struct CommandLineTests {
             (["grid", directory.path, "--records", "4..2", "--out", "/tmp/x.png"], "--records"),
             (["cat", directory.appendingPathComponent("manifest.json.nope").path, "--record", "0"], "no such file"),
             (["merge", directory.path], "found none"),
+            (["export", directory.path, "--format", "gqn-tfrecord", "--dataset", "rooms_ring_camera", "--out", "/tmp/gqn-x"],
+             "image size does not fit GQN dataset rooms_ring_camera: expected 64x64, found 8x6"),
+            (["export", directory.path, "--format", "gqn-tfrecord", "--dataset", "rooms", "--out", "/tmp/gqn-x"],
+             "--dataset rooms: expected one of jaco, mazes"),
+            (["export", directory.path, "--format", "gqn-tfrecord", "--record", "1", "--out", "/tmp/gqn-x"],
+             "--record and --shard apply to --format scene-png only"),
+            (["export", directory.path, "--out", "/tmp/gqn-x"], "--record"),
+            (["import", directory.path, "--dataset", "jaco", "--out", directory.path + "/imported"],
+             "no TFRecord files of GQN dataset jaco: expected a directory jaco/train or jaco/test under it"),
         ]
         for (arguments, message) in cases {
             let result = try runShardtool(arguments)

@@ -2,8 +2,8 @@
 # and makes the Python environment of the interoperability checks.
 ensure_system_packages() {
     # libopenmpi-dev builds the Distributed module; openmpi-bin's mpirun runs the
-    # data-parallel tests (gqn-train fit under mpirun -np 2).
-    local needed=(pkg-config libpng-dev libopenblas-dev libdnnl-dev libopenmpi-dev openmpi-bin)
+    # data-parallel tests (gqn-train fit under mpirun -np 2); libturbojpeg0-dev is JPEG.
+    local needed=(pkg-config libpng-dev libturbojpeg0-dev libopenblas-dev libdnnl-dev libopenmpi-dev openmpi-bin)
     local missing=()
     local package
     for package in "${needed[@]}"; do
@@ -18,18 +18,19 @@ ensure_system_packages() {
     fi
 }
 
-# Installs numpy, safetensors, Pillow, pytest, crc32c and torch (CPU build) into the virtual
-# environment whose interpreter is $1 (the reference checks need numpy, safetensors and torch;
-# the Python package in python/ needs numpy and Pillow, its tests pytest, and crc32c is the
-# package's fast CRC-32C path). Torch comes from PyTorch's CPU-only index when it can be reached;
+# Installs numpy, safetensors, Pillow, pytest, crc32c, protobuf, tensorboard and torch (CPU
+# build) into the virtual environment whose interpreter is $1 (the reference checks need
+# numpy, safetensors and torch; the Python package in python/ needs numpy and Pillow, its
+# tests pytest, and crc32c is the package's fast CRC-32C path; the TFRecord check needs
+# protobuf, the event-file check tensorboard). Torch comes from PyTorch's CPU-only index when it can be reached;
 # else from a CPU wheel that this machine ships in pip's find-links directory, with its
 # dependencies from PyPI; else from PyPI, whose Linux x86-64 torch brings CUDA libraries
 # (several GB).
 make_python_environment() {
     local python="$1"
     local started=$SECONDS
-    echo "Making the Python test environment: numpy, safetensors, Pillow, pytest, crc32c, tensorboard, torch (CPU)" >&2
-    "$python" -m pip install --quiet numpy safetensors pillow pytest crc32c tensorboard
+    echo "Making the Python test environment: numpy, safetensors, Pillow, pytest, crc32c, protobuf, tensorboard, torch (CPU)" >&2
+    "$python" -m pip install --quiet numpy safetensors pillow pytest crc32c protobuf tensorboard
     if "$python" -m pip install --quiet --retries 0 --timeout 30 \
         --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null; then
         echo "Python test environment ready (torch from the CPU index) in $((SECONDS - started)) s" >&2
