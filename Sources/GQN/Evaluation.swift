@@ -1,4 +1,5 @@
 import DataLoader
+import Distributed
 import Foundation
 import ShardFormat
 import Tensors
@@ -60,7 +61,8 @@ public struct Evaluation: Sendable {
     /// - Throws: ``MeasurementError`` for unreadable data, an empty split or bad settings;
     ///   ``GQNError`` and ``Tensors/TensorError`` from the model.
     public func run(
-        model: GQNModel, step: Int, sigma: Float, checkpoint: String, directory: URL, split: String
+        model: GQNModel, step: Int, sigma: Float, checkpoint: String, directory: URL, split: String,
+        communicator: Communicator = .single
     ) throws -> EvaluationReport {
         guard samples >= 1 else { throw MeasurementError.invalidSetting(name: "samples", expected: "at least 1", found: "\(samples)") }
         guard batchSize >= 1 else { throw MeasurementError.invalidSetting(name: "batch", expected: "at least 1", found: "\(batchSize)") }
@@ -75,7 +77,7 @@ public struct Evaluation: Sendable {
         let floor = GQNTrainingSchedule.negativeLogLikelihoodFloor(values: values, sigma: Double(sigma))
         let results = try contextCounts.map { k in
             try evaluate(model: model, sigma: sigma, nllFloor: floor, directory: directory, split: split, context: k,
-                         masks: schema.hasMasks)
+                         masks: schema.hasMasks, communicator: communicator)
         }
         var notes: [String] = []
         if !schema.hasMasks {
@@ -93,9 +95,13 @@ public struct Evaluation: Sendable {
             results: results)
     }
 
-    /// One context count over the split's first ``sceneLimit`` scenes.
+    /// One context count over the split's first ``sceneLimit`` scenes. With several ranks,
+    /// every rank reads the same batches and computes every `size`-th of them (batch `b` on
+    /// rank `b % size`, with the noise of batch `b`), and the sums are added across ranks at
+    /// the end: the figures of one process, up to the order of the final additions.
     func evaluate(
-        model: GQNModel, sigma: Float, nllFloor: Double, directory: URL, split: String, context: Int, masks: Bool
+        model: GQNModel, sigma: Float, nllFloor: Double, directory: URL, split: String, context: Int, masks: Bool,
+        communicator: Communicator = .single
     ) throws -> EvaluationFigures {
         let loader: GQNLoader
         do {
@@ -107,11 +113,14 @@ public struct Evaluation: Sendable {
         let limit = Swift.min(sceneLimit ?? loader.sceneCount, loader.sceneCount)
         var sums = EvaluationAccumulator()
         var batchNumber: UInt64 = 0
-        while sums.scenes < limit, var loaded = try nextBatch(loader, directory: directory) {
-            if loaded.batchSize > limit - sums.scenes { loaded = loaded.prefix(limit - sums.scenes) }
-            let tensors = try GQNTensorBatch(loaded)
+        var seen = 0
+        while seen < limit, var loaded = try nextBatch(loader, directory: directory) {
+            if loaded.batchSize > limit - seen { loaded = loaded.prefix(limit - seen) }
+            seen += loaded.batchSize
             let noise = SeedMixer.mix(seed, batchNumber)
-            batchNumber += 1
+            defer { batchNumber += 1 }
+            guard Int(batchNumber % UInt64(communicator.size)) == communicator.rank else { continue }
+            let tensors = try GQNTensorBatch(loaded)
             let loss = try model.loss(tensors, pixelStandardDeviation: sigma, noiseSeed: noise)
             let priorMean = try model.generate(
                 contextImages: tensors.contextImages, contextViewpoints: tensors.contextViewpoints,
@@ -126,6 +135,7 @@ public struct Evaluation: Sendable {
                     contextMean: ViewBaselines.contextMean(loaded), nearestPose: ViewBaselines.nearestPose(loaded),
                     sampleVariance: prior.variance()))
         }
+        if communicator.size > 1 { try sums.addAcrossRanks(communicator) }
         guard let figures = sums.figures(context: context, nllFloor: nllFloor, masks: masks) else {
             throw MeasurementError.noScenes(path: directory.path, split: split)
         }

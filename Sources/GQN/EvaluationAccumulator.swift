@@ -1,4 +1,5 @@
 import DataLoader
+import Distributed
 import Foundation
 
 /// Running sums of one ``Evaluation`` pass at one context count: the ELBO's parts per image,
@@ -84,6 +85,38 @@ struct EvaluationAccumulator {
                 }
             }
         }
+    }
+
+    /// Replaces every sum by its total over the ranks of `communicator` (each rank added
+    /// its own batches); the per-batch facts (values per image, samples, variance) are the
+    /// same on every rank that added one, and taken from any that did.
+    mutating func addAcrossRanks(_ communicator: Communicator) throws {
+        func values(_ r: RegionSums) -> [Double] {
+            [Double(r.pixels), r.priorMean, r.priorSample, r.posteriorReconstruction, r.contextMean, r.nearestPose, r.sampleVariance]
+        }
+        func region(_ v: ArraySlice<Double>) -> RegionSums {
+            let v = Array(v)
+            return RegionSums(
+                pixels: Int(v[0]), priorMean: v[1], priorSample: v[2], posteriorReconstruction: v[3], contextMean: v[4],
+                nearestPose: v[5], sampleVariance: v[6])
+        }
+        // Per-batch facts are counted once per rank that added a batch, then divided back.
+        let contributes = scenes > 0 ? 1.0 : 0.0
+        let local = [
+            Double(scenes), elbo, nll, kl, contributes, contributes * Double(valuesPerImage),
+            contributes * Double(samples), hasVariance ? contributes : 0,
+        ] + values(image) + values(objects) + values(room)
+        let total = try communicator.sum(local)
+        scenes = Int(total[0])
+        (elbo, nll, kl) = (total[1], total[2], total[3])
+        if total[4] > 0 {
+            valuesPerImage = Int(total[5] / total[4])
+            samples = Int(total[6] / total[4])
+            hasVariance = total[7] > 0
+        }
+        image = region(total[8..<15])
+        objects = region(total[15..<22])
+        room = region(total[22..<29])
     }
 
     /// The figures at context count `context`; `nllFloor` is the NLL floor at the evaluation's sigma.

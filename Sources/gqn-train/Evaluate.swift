@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import GQN
 import Tensors
@@ -18,7 +19,9 @@ struct Evaluate: ParsableCommand {
             Each figure is given for the whole image ("image") and, when the dataset has instance masks, for the \
             query's object pixels (mask > 0, "objects") and room pixels ("room"). sample_variance: the mean per \
             pixel value of the unbiased variance across the S prior samples (--samples 2 or more). "notes" says \
-            what was not measured and why.
+            what was not measured and why. Under mpirun or srun, the batches are spread over the ranks \
+            (batch b on rank b % ranks, with its own noise) and the sums added at the end: the figures of one \
+            process, and rank 0 prints them.
             """
     )
 
@@ -56,15 +59,18 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let report = try makeReport()
-        for note in report.notes { FileHandle.standardError.write(Data("eval: \(note)\n".utf8)) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        try LaunchedJob.run { world in
+            let report = try makeReport(communicator: world)
+            guard world.isRoot else { return }
+            for note in report.notes { FileHandle.standardError.write(Data("eval: \(note)\n".utf8)) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
     }
 
-    /// Runs the evaluation and returns the report.
-    func makeReport() throws -> EvaluationReport {
+    /// Runs the evaluation (this process's share of it, under a launcher) and returns the report.
+    func makeReport(communicator: Communicator = .single) throws -> EvaluationReport {
         let path = try RunFiles.checkpointPath(checkpoint)
         let (trainer, _) = try RunFiles.loadTrainer(from: path)
         let model = trainer.model
@@ -79,7 +85,7 @@ struct Evaluate: ParsableCommand {
         do {
             return try evaluation.run(
                 model: model, step: trainer.step, sigma: trainer.schedule.pixelStandardDeviation(at: trainer.step),
-                checkpoint: path, directory: dataURL, split: split)
+                checkpoint: path, directory: dataURL, split: split, communicator: communicator)
         } catch let error as MeasurementError {
             throw TrainCommandError("--data \(data): \(error)")
         }

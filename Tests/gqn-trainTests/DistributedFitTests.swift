@@ -42,6 +42,14 @@ struct DistributedFitTests {
     /// Runs gqn-train under `mpirun -np ranks`; returns the exit status and standard error.
     @discardableResult
     static func launch(ranks: Int, _ arguments: [String], environment extra: [String: String] = [:]) throws -> (Int32, String) {
+        let (status, _, errors) = try launchCapturingOutput(ranks: ranks, arguments, environment: extra)
+        return (status, errors)
+    }
+
+    /// Runs gqn-train under `mpirun -np ranks`; returns the exit status, standard output and standard error.
+    static func launchCapturingOutput(
+        ranks: Int, _ arguments: [String], environment extra: [String: String] = [:]
+    ) throws -> (Int32, String, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try mpirun)
         // Root in containers needs --allow-run-as-root; --oversubscribe lets 2 ranks share fewer
@@ -55,12 +63,16 @@ struct DistributedFitTests {
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let errors = Pipe()
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("mpirun-\(UUID().uuidString).out")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: output)
         try process.run()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let printed = String(decoding: try Data(contentsOf: output), as: UTF8.self)
+        return (process.terminationStatus, printed, text)
     }
 
     /// Per metrics line: step, loss, context.
@@ -121,9 +133,44 @@ struct DistributedFitTests {
         #expect(beyond * 10_000 <= count, "\(summary)")
         #expect(largest <= 5e-5, "\(summary)")
         print("np 2 against np 1: \(summary)")
-        // Rank 0 alone writes: one metrics file, no stray files from rank 1.
+        // Rank 0 alone writes: one metrics file, one event file, no stray files from rank 1.
         let files = try FileManager.default.contentsOfDirectory(atPath: parallel).sorted()
-        #expect(files == ["checkpoint.safetensors", "metrics.jsonl", "run.json"], "\(files)")
+        let events = files.filter { $0.hasPrefix("events.out.tfevents.") }
+        #expect(events.count == 1, "\(files)")
+        #expect(files.filter { !events.contains($0) } == ["checkpoint.safetensors", "metrics.jsonl", "run.json"], "\(files)")
+    }
+
+    @Test("eval under mpirun -np 2 prints the figures of one process")
+    func evalAcrossRanks() throws {
+        // 7 test scenes in batches of 2: 4 batches, the last one short, so rank 0 gets two
+        // batches and rank 1 one full and no short one.
+        let data = try TrainFixtures.dataset(splits: [("train", 8), ("test", 7)], masks: true)
+        let run = TrainFixtures.path("eval-ranks")
+        let fit = try Fit.parse(Array(Self.arguments(data, out: run, steps: 2).dropFirst()))
+        try fit.run()
+        let arguments = [
+            "--checkpoint", run, "--data", data.path, "--threads", "1", "--context", "all", "--batch", "2", "--samples", "2",
+        ]
+        let single = try Evaluate.parse(arguments).makeReport()
+        let (status, printed, errors) = try Self.launchCapturingOutput(ranks: 2, ["eval"] + arguments)
+        try #require(status == 0, "mpirun exited with \(status): \(errors)")
+        let parallel = try JSONDecoder().decode(EvaluationReport.self, from: Data(printed.utf8))
+        #expect(parallel.results.count == single.results.count && !single.results.isEmpty)
+        #expect(single.results.allSatisfy { $0.scenes == 7 && $0.objects != nil })
+        for (a, b) in zip(single.results, parallel.results) {
+            #expect(a.scenes == b.scenes && a.context == b.context)
+            let pairs: [(Double, Double)] = [
+                (a.elboNatsPerImage, b.elboNatsPerImage), (a.kl, b.kl),
+                (a.image.msePriorMean, b.image.msePriorMean), (a.image.msePriorSample, b.image.msePriorSample),
+                (a.image.mseBaselineContextMean, b.image.mseBaselineContextMean),
+                (a.objects?.msePriorMean ?? .nan, b.objects?.msePriorMean ?? -1),
+                (a.room?.sampleVariance ?? .nan, b.room?.sampleVariance ?? -1),
+            ]
+            for (x, y) in pairs {
+                #expect(abs(x - y) <= 1e-9 * max(abs(x), 1e-12), "K = \(a.context): \(x) alone, \(y) on 2 ranks")
+            }
+            #expect(a.objects?.pixels == b.objects?.pixels && a.image.pixels == b.image.pixels)
+        }
     }
 
     @Test("--resume under mpirun equals the uninterrupted mpirun run")
