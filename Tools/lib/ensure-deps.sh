@@ -1,7 +1,7 @@
 # Sourced by the Tools scripts: installs the Debian packages the build needs when missing,
 # and makes the Python environment of the interoperability checks.
 ensure_system_packages() {
-    local needed=(pkg-config libpng-dev libopenblas-dev libdnnl-dev)
+    local needed=(pkg-config libpng-dev libdeflate-dev libopenblas-dev libdnnl-dev)
     local missing=()
     local package
     for package in "${needed[@]}"; do
