@@ -31,6 +31,19 @@ struct RayPacket {
         count = 4
     }
 
+    /// A packet of `count` rays from the first `count` of four vectors; the lanes behind them
+    /// become copies of lane 0. Lanes are gathered at fixed positions: writing lanes one by one
+    /// at a variable index and then reading the vector back stalls store forwarding.
+    @inline(__always)
+    init(_ lanes: UnsafeMutableBufferPointer<Vector3>, count: Int) {
+        for lane in count..<4 { lanes[lane] = lanes[0] }
+        let (a, b, c, d) = (lanes[0], lanes[1], lanes[2], lanes[3])
+        x = SIMD4(a.x, b.x, c.x, d.x)
+        y = SIMD4(a.y, b.y, c.y, d.y)
+        z = SIMD4(a.z, b.z, c.z, d.z)
+        self.count = count
+    }
+
     /// Lane `lane` as a vector.
     @inline(__always)
     subscript(lane: Int) -> Vector3 {

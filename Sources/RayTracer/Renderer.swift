@@ -97,16 +97,19 @@ public struct Renderer: Sendable {
                 // The pixel's samples in row-major order, traced four at a time as packets.
                 var sample = 0
                 while sample < sampleCount {
-                    var directions = RayPacket()
-                    for index in sample..<min(sample + 4, sampleCount) {
-                        let (sy, sx) = index.quotientAndRemainder(dividingBy: side)
-                        let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
-                        let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
-                        directions.append(frame.direction(u: u, v: v))
+                    let count = min(4, sampleCount - sample)
+                    let directions = withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 4) { lanes in
+                        for lane in 0..<count {
+                            let (sy, sx) = (sample + lane).quotientAndRemainder(dividingBy: side)
+                            let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
+                            let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
+                            lanes.initializeElement(at: lane, to: frame.direction(u: u, v: v))
+                        }
+                        return RayPacket(lanes, count: count)
                     }
                     context.accumulateRadiance(origin: frame.origin, directions: directions, candidates: candidates,
                                                originTerms: targets.originTerms, rng: &rng, into: &sum)
-                    sample += directions.count
+                    sample += count
                 }
                 let linear = sum * (sampleWeight * tableScale)
                 for channel in 0..<3 {

@@ -17,27 +17,35 @@ extension TraceContext {
     func closestHits(origin: Vector3, directions: RayPacket, candidates: UInt64 = .max,
                      originTerms: UnsafeBufferPointer<Float>? = nil)
         -> (t: SIMD4<Float>, normals: RayPacket, shapes: SIMD4<Int32>) {
-        var best = SIMD4<Float>(repeating: .infinity)
-        var normals = RayPacket()
-        normals.append(.zero)
-        var hitShapes = SIMD4<Int32>(repeating: -1)
-        let active = directions.active
-        for index in 0..<solids.count where index >= 64 || candidates & (1 << UInt64(index)) != 0 {
-            let solid = solids[index]
-            // The bounding-sphere cull of `intersect`, in all lanes; only lanes that pass it go on.
-            let toCenter = solid.center - origin
-            let along = directions.dot(toCenter)
-            let distanceSquared = toCenter.dot(toCenter) - along * along
-            let maybe = active .& .!(distanceSquared .> solid.boundingRadiusSquared)
-            guard any(maybe) else { continue }
-            for lane in 0..<directions.count where maybe[lane] {
-                if let hit = solid.intersect(origin: origin, direction: directions[lane], tMax: best[lane], planes: planes) {
-                    best[lane] = hit.t
-                    normals[lane] = hit.normal
-                    hitShapes[lane] = Int32(solid.index)
+        // Solid hits are kept per lane in memory and gathered into vectors once, after the
+        // solids (see RayPacket.init(_:count:) on store forwarding).
+        var (best, normals, hitShapes) = withUnsafeTemporaryAllocation(
+            of: (t: Float, normal: Vector3, shape: Int32).self, capacity: 4
+        ) { lanes in
+            lanes.initialize(repeating: (.infinity, .zero, -1))
+            // Solids are read in place (`solids[index]`), not copied: a record is 144 bytes.
+            for index in 0..<solids.count where index >= 64 || candidates & (1 << UInt64(index)) != 0 {
+                // The bounding-sphere cull of `intersect`, in all lanes; only lanes that pass it go on.
+                let toCenter = solids[index].center - origin
+                let along = directions.dot(toCenter)
+                let distanceSquared = toCenter.dot(toCenter) - along * along
+                let maybe = directions.active .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
+                guard any(maybe) else { continue }
+                for lane in 0..<directions.count where maybe[lane] {
+                    if let hit = solids[index].intersect(origin: origin, direction: directions[lane], tMax: lanes[lane].t,
+                                                         planes: planes) {
+                        lanes[lane] = (hit.t, hit.normal, Int32(solids[index].index))
+                    }
                 }
             }
+            let (a, b, c, d) = (lanes[0], lanes[1], lanes[2], lanes[3])
+            return (SIMD4(a.t, b.t, c.t, d.t),
+                    RayPacket(x: SIMD4(a.normal.x, b.normal.x, c.normal.x, d.normal.x),
+                              y: SIMD4(a.normal.y, b.normal.y, c.normal.y, d.normal.y),
+                              z: SIMD4(a.normal.z, b.normal.z, c.normal.z, d.normal.z)),
+                    SIMD4(a.shape, b.shape, c.shape, d.shape))
         }
+        let active = directions.active
         for index in 0..<flats.count {
             let flat = flats[index]
             let term = SIMD4<Float>(repeating: originTerms?[index] ?? flat.originTerm(origin))
@@ -59,16 +67,16 @@ extension TraceContext {
     func occluded(origins: RayPacket, directions: RayPacket, tMax: SIMD4<Float>,
                   active: SIMDMask<SIMD4<Int32>>) -> SIMDMask<SIMD4<Int32>> {
         var blocked = SIMDMask<SIMD4<Int32>>(repeating: false)
-        for solid in solids {
-            let toCenter = RayPacket(x: solid.center.x - origins.x, y: solid.center.y - origins.y,
-                                     z: solid.center.z - origins.z)
+        for index in 0..<solids.count {
+            let center = solids[index].center
+            let toCenter = RayPacket(x: center.x - origins.x, y: center.y - origins.y, z: center.z - origins.z)
             let along = toCenter.dot(directions)
             let distanceSquared = toCenter.dot(toCenter) - along * along
-            let maybe = active .& .!blocked .& .!(distanceSquared .> solid.boundingRadiusSquared)
+            let maybe = active .& .!blocked .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
             guard any(maybe) else { continue }
             for lane in 0..<4 where maybe[lane] {
-                if solid.intersect(origin: origins[lane], direction: directions[lane], tMax: tMax[lane],
-                                   planes: planes) != nil {
+                if solids[index].intersect(origin: origins[lane], direction: directions[lane], tMax: tMax[lane],
+                                           planes: planes) != nil {
                     blocked[lane] = true
                 }
             }
@@ -113,25 +121,27 @@ extension TraceContext {
                     shininess: material.shininess))
             }
             for light in lights {
-                var lit = SIMDMask<SIMD4<Int32>>(repeating: false)
-                var tMax = SIMD4<Float>(repeating: 0)
+                var anyLit = false
                 for lane in 0..<directions.count where samples[lane].surfaced {
                     let (toLight, distance, irradiance) = light.incidence(at: samples[lane].point, rng: &rng)
                     let cosine = samples[lane].normal.dot(toLight)
                     samples[lane].toLight = toLight
                     samples[lane].irradiance = irradiance
                     samples[lane].cosine = cosine
-                    tMax[lane] = distance - Self.shadowBias
-                    lit[lane] = cosine > 0
+                    samples[lane].shadowLength = distance - Self.shadowBias
+                    samples[lane].lit = cosine > 0
+                    anyLit = anyLit || cosine > 0
                 }
-                guard any(lit) else { continue }
-                let (s0, s1, s2, s3) = (samples[0], samples[1], samples[2], samples[3])
-                let origins = RayPacket(x: SIMD4(s0.shadowOrigin.x, s1.shadowOrigin.x, s2.shadowOrigin.x, s3.shadowOrigin.x),
-                                        y: SIMD4(s0.shadowOrigin.y, s1.shadowOrigin.y, s2.shadowOrigin.y, s3.shadowOrigin.y),
-                                        z: SIMD4(s0.shadowOrigin.z, s1.shadowOrigin.z, s2.shadowOrigin.z, s3.shadowOrigin.z))
-                let toLights = RayPacket(x: SIMD4(s0.toLight.x, s1.toLight.x, s2.toLight.x, s3.toLight.x),
-                                         y: SIMD4(s0.toLight.y, s1.toLight.y, s2.toLight.y, s3.toLight.y),
-                                         z: SIMD4(s0.toLight.z, s1.toLight.z, s2.toLight.z, s3.toLight.z))
+                guard anyLit else { continue }
+                // Gathered at fixed lanes, field by field (see RayPacket.init(_:count:)).
+                func gather(_ field: (SurfaceSample) -> Float) -> SIMD4<Float> {
+                    SIMD4(field(samples[0]), field(samples[1]), field(samples[2]), field(samples[3]))
+                }
+                let tMax = gather { $0.shadowLength }
+                var lit = gather { $0.lit ? 1 : 0 } .!= 0
+                let origins = RayPacket(x: gather { $0.shadowOrigin.x }, y: gather { $0.shadowOrigin.y },
+                                        z: gather { $0.shadowOrigin.z })
+                let toLights = RayPacket(x: gather { $0.toLight.x }, y: gather { $0.toLight.y }, z: gather { $0.toLight.z })
                 lit .&= .!occluded(origins: origins, directions: toLights, tMax: tMax, active: lit)
                 for lane in 0..<directions.count where lit[lane] {
                     samples[lane].addLight()
@@ -157,10 +167,13 @@ struct SurfaceSample {
     var shininess: Float
     /// Whether the camera ray hit a surface.
     var surfaced: Bool
-    /// The current light's direction, irradiance and cosine at the point.
+    /// The current light's direction, irradiance and cosine at the point, the length of the
+    /// shadow ray towards it, and whether the point faces it.
     var toLight = Vector3.zero
     var irradiance = Vector3.zero
     var cosine: Float = 0
+    var shadowLength: Float = 0
+    var lit = false
 
     /// A sample whose camera ray hit a surface.
     @inline(__always)
