@@ -134,14 +134,21 @@ extension TraceContext {
                 }
                 guard anyLit else { continue }
                 // Gathered at fixed lanes, field by field (see RayPacket.init(_:count:)).
-                func gather(_ field: (SurfaceSample) -> Float) -> SIMD4<Float> {
-                    SIMD4(field(samples[0]), field(samples[1]), field(samples[2]), field(samples[3]))
-                }
-                let tMax = gather { $0.shadowLength }
-                var lit = gather { $0.lit ? 1 : 0 } .!= 0
-                let origins = RayPacket(x: gather { $0.shadowOrigin.x }, y: gather { $0.shadowOrigin.y },
-                                        z: gather { $0.shadowOrigin.z })
-                let toLights = RayPacket(x: gather { $0.toLight.x }, y: gather { $0.toLight.y }, z: gather { $0.toLight.z })
+                let tMax = SIMD4(samples[0].shadowLength, samples[1].shadowLength, samples[2].shadowLength,
+                                 samples[3].shadowLength)
+                var lit = SIMD4<Int32>(samples[0].lit ? 1 : 0, samples[1].lit ? 1 : 0, samples[2].lit ? 1 : 0,
+                                       samples[3].lit ? 1 : 0) .!= 0
+                let origins = RayPacket(
+                    x: SIMD4(samples[0].shadowOrigin.x, samples[1].shadowOrigin.x, samples[2].shadowOrigin.x,
+                             samples[3].shadowOrigin.x),
+                    y: SIMD4(samples[0].shadowOrigin.y, samples[1].shadowOrigin.y, samples[2].shadowOrigin.y,
+                             samples[3].shadowOrigin.y),
+                    z: SIMD4(samples[0].shadowOrigin.z, samples[1].shadowOrigin.z, samples[2].shadowOrigin.z,
+                             samples[3].shadowOrigin.z))
+                let toLights = RayPacket(
+                    x: SIMD4(samples[0].toLight.x, samples[1].toLight.x, samples[2].toLight.x, samples[3].toLight.x),
+                    y: SIMD4(samples[0].toLight.y, samples[1].toLight.y, samples[2].toLight.y, samples[3].toLight.y),
+                    z: SIMD4(samples[0].toLight.z, samples[1].toLight.z, samples[2].toLight.z, samples[3].toLight.z))
                 lit .&= .!occluded(origins: origins, directions: toLights, tMax: tMax, active: lit)
                 for lane in 0..<directions.count where lit[lane] {
                     samples[lane].addLight()
