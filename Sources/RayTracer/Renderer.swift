@@ -6,7 +6,7 @@ import Dispatch
 /// in linear light, converted to sRGB once at the end. Every pixel draws its random numbers
 /// from its own PCG32 stream keyed by (seed, pixel index), so the bytes of an image do not
 /// depend on the thread count or on which thread rendered which rows. A pixel's samples are
-/// traced four at a time as a ``RayPacket``: the jitter of up to four samples is drawn first,
+/// traced four at a time as a `RayPacket`: the jitter of up to four samples is drawn first,
 /// then their area-light samples.
 ///
 /// Build one `Renderer` per scene and call ``render(camera:settings:)`` once per view: the
