@@ -29,7 +29,14 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]
         ),
-        .target(name: "CPNGEncoder", dependencies: ["CPNG"]),
+        // libdeflate (Debian libdeflate-dev): whole-buffer deflate into a zlib stream, and CRC-32,
+        // for the PNG encoder (about 2.2x fewer instructions than libpng over zlib on 64 x 64 views).
+        .systemLibrary(
+            name: "CDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
+        .target(name: "CPNGEncoder", dependencies: ["CDeflate"]),
         // libjpeg-turbo's TurboJPEG API (Debian libturbojpeg0-dev): errors as return codes,
         // not libjpeg's setjmp, so Swift calls it without a C shim.
         .systemLibrary(

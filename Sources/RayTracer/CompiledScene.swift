@@ -55,6 +55,29 @@ struct CompiledScene: Sendable {
         var areaNormal: Vector3
         /// Colour times intensity.
         var radiance: Vector3
+
+        /// The unit direction from `point` towards the light (a random point of an area
+        /// light, drawing two numbers from `rng`), its distance (infinite for directional
+        /// lights) and the irradiance it brings at normal incidence.
+        @inline(__always)
+        func incidence(at point: Vector3, rng: inout PCG32) -> (toLight: Vector3, distance: Float, irradiance: Vector3) {
+            switch kind {
+            case 0:
+                let toLight = vector - point
+                let distanceSquared = toLight.dot(toLight)
+                let distance = distanceSquared.squareRoot()
+                return (toLight / distance, distance, radiance / distanceSquared)
+            case 1:
+                return (vector, .infinity, radiance)
+            default:
+                let sample = vector + (rng.nextFloat() - 0.5) * edgeU + (rng.nextFloat() - 0.5) * edgeV
+                let toLight = sample - point
+                let distanceSquared = toLight.dot(toLight)
+                let distance = distanceSquared.squareRoot()
+                let direction = toLight / distance
+                return (direction, distance, radiance * (abs(areaNormal.dot(direction)) / distanceSquared))
+            }
+        }
     }
 
     /// Every shape, for materials, instance ids and texture frames.

@@ -5,7 +5,9 @@ import Dispatch
 /// Each pixel is the box-filtered mean of `n x n` stratified, jittered samples accumulated
 /// in linear light, converted to sRGB once at the end. Every pixel draws its random numbers
 /// from its own PCG32 stream keyed by (seed, pixel index), so the bytes of an image do not
-/// depend on the thread count or on which thread rendered which rows.
+/// depend on the thread count or on which thread rendered which rows. A pixel's samples are
+/// traced four at a time as a `RayPacket`: the jitter of up to four samples is drawn first,
+/// then their area-light samples.
 ///
 /// Build one `Renderer` per scene and call ``render(camera:settings:)`` once per view: the
 /// scene is compiled (frames, bounds, face planes) once.
@@ -71,7 +73,8 @@ public struct Renderer: Sendable {
         let (context, srgb, rgb, depth, mask) = (targets.context, targets.srgb, targets.rgb, targets.depth, targets.mask)
         let side = settings.samplesPerSide
         let inverseSide = 1 / Float(side)
-        let sampleWeight = 1 / Float(side * side)
+        let sampleCount = side * side
+        let sampleWeight = 1 / Float(sampleCount)
         let tableScale = Float(SRGBEncoder.tableSize - 1)
         let width = frame.width
         for y in rows {
@@ -91,13 +94,22 @@ public struct Renderer: Sendable {
                 }
                 var rng = PCG32(seed: mixSeed(settings.seed, UInt64(pixel)), stream: UInt64(pixel))
                 var sum = Vector3.zero
-                for sy in 0..<side {
-                    for sx in 0..<side {
-                        let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
-                        let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
-                        sum += context.radiance(origin: frame.origin, direction: frame.direction(u: u, v: v),
-                                                candidates: candidates, originTerms: targets.originTerms, rng: &rng)
+                // The pixel's samples in row-major order, traced four at a time as packets.
+                var sample = 0
+                while sample < sampleCount {
+                    let count = min(4, sampleCount - sample)
+                    let directions = withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 4) { lanes in
+                        for lane in 0..<count {
+                            let (sy, sx) = (sample + lane).quotientAndRemainder(dividingBy: side)
+                            let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
+                            let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
+                            lanes.initializeElement(at: lane, to: frame.direction(u: u, v: v))
+                        }
+                        return RayPacket(lanes, count: count)
                     }
+                    context.accumulateRadiance(origin: frame.origin, directions: directions, candidates: candidates,
+                                               originTerms: targets.originTerms, rng: &rng, into: &sum)
+                    sample += count
                 }
                 let linear = sum * (sampleWeight * tableScale)
                 for channel in 0..<3 {

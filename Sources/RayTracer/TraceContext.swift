@@ -50,67 +50,17 @@ struct TraceContext {
         return bestShape < 0 ? nil : (best, bestNormal, bestShape)
     }
 
-    /// Whether any surface lies on the ray strictly before `tMax`.
-    @inline(__always)
-    func occluded(origin: Vector3, direction: Vector3, tMax: Float) -> Bool {
-        for solid in solids where solid.intersect(origin: origin, direction: direction, tMax: tMax, planes: planes) != nil {
-            return true
-        }
-        for flat in flats where flat.intersect(origin: origin, direction: direction, tMax: tMax) != nil {
-            return true
-        }
-        return false
-    }
-
     /// Linear radiance arriving along a camera ray: direct lighting with shadow rays,
     /// Lambertian plus Blinn-Phong, plus ambient. `candidates` as for ``closestHit(origin:direction:candidates:)``.
+    /// One ray is a packet of one lane: see ``accumulateRadiance(origin:directions:candidates:originTerms:rng:into:)``.
     @inline(__always)
     func radiance(origin: Vector3, direction: Vector3, candidates: UInt64 = .max,
                   originTerms: UnsafeBufferPointer<Float>? = nil, rng: inout PCG32) -> Vector3 {
-        guard let hit = closestHit(origin: origin, direction: direction, candidates: candidates,
-                                   originTerms: originTerms) else {
-            return background
-        }
-        let shape = shapes[hit.shape]
-        let material = materials[shape.materialIndex]
-        let point = origin + hit.t * direction
-        var normal = hit.normal
-        if normal.dot(direction) > 0 { normal = -normal }
-        let albedo = surfaceColor(material, shape: shape, point: point)
-        var color = ambient * albedo
-        let shadowOrigin = point + Self.shadowBias * normal
-        for light in lights {
-            var toLight: Vector3
-            var distance: Float
-            var irradiance = light.radiance
-            switch light.kind {
-            case 0:
-                toLight = light.vector - point
-                let distanceSquared = toLight.dot(toLight)
-                distance = distanceSquared.squareRoot()
-                toLight /= distance
-                irradiance /= distanceSquared
-            case 1:
-                toLight = light.vector
-                distance = .infinity
-            default:
-                let sample = light.vector + (rng.nextFloat() - 0.5) * light.edgeU + (rng.nextFloat() - 0.5) * light.edgeV
-                toLight = sample - point
-                let distanceSquared = toLight.dot(toLight)
-                distance = distanceSquared.squareRoot()
-                toLight /= distance
-                irradiance *= abs(light.areaNormal.dot(toLight)) / distanceSquared
-            }
-            let cosine = normal.dot(toLight)
-            guard cosine > 0 else { continue }
-            if occluded(origin: shadowOrigin, direction: toLight, tMax: distance - Self.shadowBias) { continue }
-            color += albedo * irradiance * cosine
-            if material.specular > 0 {
-                let halfway = (toLight - direction).normalized
-                let alignment = max(normal.dot(halfway), 0)
-                color += irradiance * (material.specular * pow(alignment, material.shininess))
-            }
-        }
+        var directions = RayPacket()
+        directions.append(direction)
+        var color = Vector3.zero
+        accumulateRadiance(origin: origin, directions: directions, candidates: candidates, originTerms: originTerms,
+                           rng: &rng, into: &color)
         return color
     }
 

@@ -14,11 +14,15 @@ struct Bench: ParsableCommand {
             spread over the threads, one image per thread at a time, as dataset generation does; \
             each run's throughput is measured and the median of the runs reported. The last line \
             printed is a JSON object with images_per_s (median), mrays_per_s (camera rays only), \
-            threads, size and spp.
+            cpu_ms_per_image (process CPU time per image, median), threads, size and spp.
 
             With --family NAME it measures dataset generation end to end instead (sample, render, \
             PNG-encode, write shards with CRCs and SHA-256 into a temporary directory) and reports \
-            scenes_per_s.
+            scenes_per_s; each run is followed by the same scenes sampled and rendered on the same \
+            workers with nothing encoded or written (render_only_scenes_per_s), and \
+            pipeline_efficiency is the ratio of the two medians. The same figures in process CPU \
+            time (cpu_ms_per_scene, render_only_cpu_ms_per_scene, pipeline_efficiency_cpu) are \
+            steadier when other work shares the machine.
             """
     )
 
@@ -59,8 +63,10 @@ struct Bench: ParsableCommand {
         // Warm up (page in code and tables).
         _ = renderer.render(settings: RenderSettings(samplesPerSide: side))
         var rates: [Double] = []
+        var cpuPerImage: [Double] = []
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
+            let startCPU = processCPUSeconds()
             DispatchQueue.concurrentPerform(iterations: threads) { worker in
                 for image in stride(from: worker, to: images, by: threads) {
                     _ = renderer.render(settings: RenderSettings(samplesPerSide: side, seed: UInt64(image)))
@@ -68,8 +74,10 @@ struct Bench: ParsableCommand {
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             rates.append(Double(images) / seconds)
+            cpuPerImage.append((processCPUSeconds() - startCPU) / Double(images))
         }
         let median = rates.sorted()[rates.count / 2]
+        let cpuMedian = cpuPerImage.sorted()[cpuPerImage.count / 2]
         let raysPerImage = Double(camera.width * camera.height * side * side)
         let result: [String: Any] = [
             "benchmark": "render",
@@ -77,6 +85,7 @@ struct Bench: ParsableCommand {
             "images_per_s": (median * 10).rounded() / 10,
             "images_per_s_runs": rates.map { ($0 * 10).rounded() / 10 },
             "mrays_per_s": (median * raysPerImage / 1e4).rounded() / 100,
+            "cpu_ms_per_image": (cpuMedian * 1e6).rounded() / 1000,
             "threads": threads,
             "size": "\(camera.width)x\(camera.height)",
             "spp": side * side,
@@ -99,21 +108,42 @@ struct Bench: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var rates: [Double] = []
+        var renderOnlyRates: [Double] = []
         var bytes: UInt64 = 0
+        // Each run times the whole pipeline, then the same scenes rendered on the same
+        // workers with nothing encoded or written, back to back, so that both see the same
+        // load on the machine.
+        var cpuPerScene: [Double] = []
+        var renderOnlyCPUPerScene: [Double] = []
         for run in 0..<runs {
             let shard = GenerationPlan.Shard(ordinal: 0, split: "bench", fileName: "bench-\(run).gqnshard", scenes: 0..<scenes)
             let start = DispatchTime.now().uptimeNanoseconds
+            var startCPU = processCPUSeconds()
             let entry = try generator.write(shard, to: directory.appendingPathComponent(shard.fileName)) { _ in }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            cpuPerScene.append((processCPUSeconds() - startCPU) / Double(scenes))
             rates.append(Double(scenes) / seconds)
             bytes = entry.byteSize
+            try FileManager.default.removeItem(at: directory.appendingPathComponent(shard.fileName))
+            startCPU = processCPUSeconds()
+            renderOnlyRates.append(Double(scenes) / (try generator.renderOnly(shard)))
+            renderOnlyCPUPerScene.append((processCPUSeconds() - startCPU) / Double(scenes))
         }
         let median = rates.sorted()[rates.count / 2]
+        let renderOnlyMedian = renderOnlyRates.sorted()[renderOnlyRates.count / 2]
+        let cpuMedian = cpuPerScene.sorted()[cpuPerScene.count / 2]
+        let renderOnlyCPUMedian = renderOnlyCPUPerScene.sorted()[renderOnlyCPUPerScene.count / 2]
         try printJSON([
             "benchmark": "generate",
             "family": spec.name,
             "scenes_per_s": (median * 10).rounded() / 10,
             "scenes_per_s_runs": rates.map { ($0 * 10).rounded() / 10 },
+            "render_only_scenes_per_s": (renderOnlyMedian * 10).rounded() / 10,
+            "render_only_scenes_per_s_runs": renderOnlyRates.map { ($0 * 10).rounded() / 10 },
+            "pipeline_efficiency": (median / renderOnlyMedian * 1000).rounded() / 1000,
+            "cpu_ms_per_scene": (cpuMedian * 1e5).rounded() / 100,
+            "render_only_cpu_ms_per_scene": (renderOnlyCPUMedian * 1e5).rounded() / 100,
+            "pipeline_efficiency_cpu": (renderOnlyCPUMedian / cpuMedian * 1000).rounded() / 1000,
             "views_per_s": (median * Double(spec.views)).rounded(),
             "views_per_scene": spec.views,
             "size": "\(spec.imageSize)x\(spec.imageSize)",
@@ -123,6 +153,15 @@ struct Bench: ParsableCommand {
             "scenes_per_run": scenes,
             "cores_online": ProcessInfoCores.count,
         ])
+    }
+
+    /// User plus system CPU time of the whole process so far (all threads), in seconds:
+    /// per image, less sensitive than wall-clock time to other work on a shared machine.
+    private func processCPUSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return .nan }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     private func printJSON(_ object: [String: Any]) throws {

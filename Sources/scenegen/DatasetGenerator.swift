@@ -29,6 +29,19 @@ struct DatasetGenerator: Sendable {
         return ShardEntry(summary: try writer.finish(), split: shard.split, firstSceneIndex: UInt64(first))
     }
 
+    /// Samples and renders the shard's scenes exactly as ``write(_:to:progress:)`` does, on
+    /// the same workers, but encodes and writes nothing: the pipeline's render-only baseline.
+    /// - Returns: the elapsed seconds.
+    func renderOnly(_ shard: GenerationPlan.Shard) throws -> Double {
+        let (family, seed, builder, first) = (family, seed, builder, shard.scenes.lowerBound)
+        let start = DispatchTime.now().uptimeNanoseconds
+        try OrderedPipeline<Int>.run(
+            count: shard.scenes.count, threads: threads, window: threads * 4,
+            produce: { offset in builder.renderViews(of: family.sample(index: first + offset, seed: seed)).count },
+            consume: { _ in })
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
     /// Checks a shard that an earlier run wrote: structure, every CRC, scene indices,
     /// record count; then returns its manifest entry.
     /// - Throws: a message naming the shard and the problem; the file is left in place.

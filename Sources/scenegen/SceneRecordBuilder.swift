@@ -14,13 +14,20 @@ struct SceneRecordBuilder: Sendable {
     /// The JPEG quality of `--encoding jpeg`.
     static let jpegQuality = 95
 
-    /// Renders and encodes one scene on the calling thread.
-    func record(for sampled: SampledScene) throws -> SceneRecord {
+    /// Renders every view of one scene on the calling thread, nothing encoded: what
+    /// ``record(for:)`` encodes, and what `scenegen bench --family` times on its own.
+    func renderViews(of sampled: SampledScene) -> [RenderedView] {
         let renderer = Renderer(scene: sampled.scene)
-        let views = try sampled.cameras.enumerated().map { index, camera in
+        return sampled.cameras.enumerated().map { index, camera in
             let settings = RenderSettings(samplesPerSide: samplesPerSide, threads: 1, seed: sampled.renderSeed(view: index),
                                           depth: depth, instanceMask: masks)
-            let view = renderer.render(camera: camera, settings: settings)
+            return renderer.render(camera: camera, settings: settings)
+        }
+    }
+
+    /// Renders and encodes one scene on the calling thread.
+    func record(for sampled: SampledScene) throws -> SceneRecord {
+        let views = try zip(sampled.cameras, renderViews(of: sampled)).map { camera, view in
             let bitmap = Bitmap(width: view.width, height: view.height, channels: 3, samples: view.rgb)
             let image = switch encoding {
             case .png: try PNGCodec.encode(bitmap, compression: .fast)

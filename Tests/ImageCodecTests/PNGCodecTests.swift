@@ -37,6 +37,48 @@ struct PNGCodecTests {
         #expect(try PNGCodec.decodeGray16(png) == depth)
     }
 
+    @Test("noise in every layout, effort and odd size round-trips through libpng's decoder")
+    func noiseRoundTrip() throws {
+        // Noise with smooth stretches makes the adaptive filter pick each of the five filters.
+        var state: UInt32 = 12_345
+        func next() -> UInt8 {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return UInt8(truncatingIfNeeded: state >> 24)
+        }
+        for (width, height) in [(1, 1), (2, 7), (13, 5), (64, 64)] {
+            let count = width * height
+            let rgb = Bitmap<UInt8>(width: width, height: height, channels: 3,
+                                    samples: (0..<(count * 3)).map { $0 % 11 < 5 ? UInt8($0 & 255) : next() })
+            let grey = Bitmap<UInt8>(width: width, height: height, channels: 1, samples: (0..<count).map { _ in next() })
+            let depth = Bitmap<UInt16>(width: width, height: height, channels: 1,
+                                       samples: (0..<count).map { UInt16(truncatingIfNeeded: $0 * 97) &+ UInt16(next()) << 8 })
+            for compression in [PNGCodec.Compression.standard, .fast] {
+                #expect(try PNGCodec.decodeRGB8(PNGCodec.encode(rgb, compression: compression)) == rgb)
+                #expect(try PNGCodec.decodeGray8(PNGCodec.encode(grey, compression: compression)) == grey)
+                #expect(try PNGCodec.decodeGray16(PNGCodec.encode(depth, compression: compression)) == depth)
+            }
+        }
+    }
+
+    @Test("files hold IHDR, sRGB (8-bit) or gAMA 1.0 (16-bit), one IDAT and IEND")
+    func chunkLayout() throws {
+        func chunkTypes(_ png: [UInt8]) -> [String] {
+            var types: [String] = []
+            var offset = 8
+            while offset + 8 <= png.count {
+                let length = png[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+                types.append(String(decoding: png[(offset + 4)..<(offset + 8)], as: UTF8.self))
+                offset += 12 + length
+            }
+            return types
+        }
+        let rgb = try PNGCodec.encode(gradient(width: 9, height: 4), compression: .fast)
+        #expect(chunkTypes(rgb) == ["IHDR", "sRGB", "IDAT", "IEND"])
+        let depth = try PNGCodec.encode(Bitmap<UInt16>(width: 3, height: 2, channels: 1, samples: [1, 2, 3, 4, 5, 6]))
+        #expect(chunkTypes(depth) == ["IHDR", "gAMA", "IDAT", "IEND"])
+        #expect(Array(depth[41..<45]) == [0, 1, 0x86, 0xA0], "gAMA 100000 (linear)")
+    }
+
     @Test("decoding into caller memory checks the expected size")
     func decodeInto() throws {
         let image = gradient(width: 8, height: 6)

@@ -2,8 +2,9 @@
 # and makes the Python environment of the interoperability checks.
 ensure_system_packages() {
     # libopenmpi-dev builds the Distributed module; openmpi-bin's mpirun runs the
-    # data-parallel tests (gqn-train fit under mpirun -np 2); libturbojpeg0-dev is JPEG.
-    local needed=(pkg-config libpng-dev libturbojpeg0-dev libopenblas-dev libdnnl-dev libopenmpi-dev openmpi-bin)
+    # data-parallel tests (gqn-train fit under mpirun -np 2); libturbojpeg0-dev is JPEG;
+    # libdeflate-dev the PNG encoder's deflate.
+    local needed=(pkg-config libpng-dev libturbojpeg0-dev libdeflate-dev libopenblas-dev libdnnl-dev libopenmpi-dev openmpi-bin)
     local missing=()
     local package
     for package in "${needed[@]}"; do
