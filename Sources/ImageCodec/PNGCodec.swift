@@ -160,15 +160,18 @@ public enum PNGCodec {
     }
 
     /// A PNG whose header has been read and checked, waiting for pixel memory.
+    ///
+    /// libpng keeps a pointer to the `png_image` it was given (its error handler writes the
+    /// message there), so the image lives at one heap address from the first call to the last.
     private struct HeaderReader: ~Copyable {
-        var image: png_image
-        var width: Int { Int(image.width) }
-        var height: Int { Int(image.height) }
+        let image: UnsafeMutablePointer<png_image>
+        var width: Int { Int(image.pointee.width) }
+        var height: Int { Int(image.pointee.height) }
 
         /// Decodes the pixels. `rowComponents` is libpng's row stride: samples (not bytes) per row.
-        mutating func finish(into pixels: UnsafeMutableRawBufferPointer, rowComponents: Int) throws {
-            guard png_image_finish_read(&image, nil, pixels.baseAddress, Int32(rowComponents), nil) != 0 else {
-                throw PNGError.corrupt(reason: PNGCodec.message(of: image))
+        func finish(into pixels: UnsafeMutableRawBufferPointer, rowComponents: Int) throws {
+            guard png_image_finish_read(image, nil, pixels.baseAddress, Int32(rowComponents), nil) != 0 else {
+                throw PNGError.corrupt(reason: PNGCodec.message(of: image.pointee))
             }
         }
     }
@@ -180,21 +183,21 @@ public enum PNGCodec {
         guard let base = data.baseAddress, data.count > 0 else {
             throw PNGError.corrupt(reason: "empty input")
         }
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        guard png_image_begin_read_from_memory(&image, base, data.count) != 0 else {
-            let reason = message(of: image)
-            png_image_free(&image)
-            throw PNGError.corrupt(reason: reason)
+        let image = UnsafeMutablePointer<png_image>.allocate(capacity: 1)
+        image.initialize(to: png_image())
+        defer {
+            png_image_free(image)
+            image.deallocate()
         }
-        guard Int(image.width) <= maximumDimension, Int(image.height) <= maximumDimension else {
-            let (width, height) = (Int(image.width), Int(image.height))
-            png_image_free(&image)
-            throw PNGError.tooLarge(width: width, height: height, limit: maximumDimension)
+        image.pointee.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_memory(image, base, data.count) != 0 else {
+            throw PNGError.corrupt(reason: message(of: image.pointee))
         }
-        image.format = format
+        guard Int(image.pointee.width) <= maximumDimension, Int(image.pointee.height) <= maximumDimension else {
+            throw PNGError.tooLarge(width: Int(image.pointee.width), height: Int(image.pointee.height), limit: maximumDimension)
+        }
+        image.pointee.format = format
         var reader = HeaderReader(image: image)
-        defer { png_image_free(&reader.image) }
         return try body(&reader)
     }
 

@@ -3,6 +3,7 @@ import DataLoader
 import Foundation
 import GQN
 import ImageCodec
+import ShardFormat
 import Tensors
 
 extension GQNTrainingSchedule.Preset: ExpressibleByArgument {}
@@ -126,12 +127,14 @@ struct Fit: ParsableCommand {
             }
         }
         try fileManager.createDirectory(at: runURL, withIntermediateDirectories: true)
+        let lock = try DirectoryLock(directory: runURL, name: "gqn-train-fit")  // a second fit into this run is refused
+        defer { lock.release() }
 
         // What a resumed run was started with.
         var saved: RunSettings?
         var metadata: [String: String] = [:]
         if resume, fileManager.fileExists(atPath: checkpointURL.path) {
-            metadata = try SafeTensors(contentsOf: checkpointURL.path).metadata
+            metadata = try GQNTrainer.verifiedArchive(at: checkpointURL.path).metadata
             if metadata["format"] == GQNTrainer.weightsFormat {
                 throw TrainCommandError(
                     "--resume: \(checkpointURL.path) holds weights only (written by export-weights), with no optimizer "

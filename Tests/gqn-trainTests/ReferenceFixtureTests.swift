@@ -63,8 +63,14 @@ struct ReferenceFixtureTests {
 
     @Test("bad arguments are rejected before anything runs")
     func badArguments() {
-        #expect(throws: (any Error).self) { try WriteReferenceFixture.parse(["dir", "--config", "huge"]) }
-        #expect(throws: (any Error).self) { try WriteReferenceFixture.parse(["dir", "--config", "tiny", "--context", "4"]) }
-        #expect(throws: (any Error).self) { try WriteReferenceFixture.parse(["dir", "--batch", "0"]) }
+        let cases = [
+            (["dir", "--config", "huge"], "--config must be tiny, small or paper, found huge"),
+            (["dir", "--config", "tiny", "--context", "4"], "--context must be in 1...3 for tiny, found 4"),
+            (["dir", "--batch", "0"], "--batch must be at least 1, found 0"),
+        ]
+        for (arguments, expected) in cases {
+            let message = GQNTrainTests.commandLineMessage { _ = try WriteReferenceFixture.parse(arguments) }
+            #expect(message.contains(expected), "\(arguments): \(message)")
+        }
     }
 }

@@ -37,6 +37,12 @@ struct GenerateTests {
         return files
     }
 
+    /// The message of the error `body` throws, as the command line prints it, or "no error".
+    func message(_ body: () throws -> Void) -> String {
+        do { try body() } catch { return Generate.message(for: error) }
+        return "no error"
+    }
+
     func shardFiles(_ files: [String: Data]) -> [String: Data] {
         files.filter { $0.key.hasSuffix(".gqnshard") }
     }
@@ -106,27 +112,93 @@ struct GenerateTests {
     func mixing() throws {
         let out = try scratch("mixing")
         try generate(out)
-        #expect(throws: (any Error).self) { try generate(out, ["--seed", "5"]) }
-        #expect(throws: (any Error).self) { try generate(out, ["--shard-size", "5"]) }
+        let before = try contents(out)
+        let seed = message { try generate(out, ["--seed", "5"]) }
+        #expect(seed.contains("\(out.path) holds a dataset generated with other arguments: --seed (0 there, 5 here)"), "\(seed)")
+        let shardSize = message { try generate(out, ["--shard-size", "5"]) }
+        #expect(shardSize.contains("--shard-size (4 there, 5 here)"), "\(shardSize)")
+        #expect(try contents(out) == before, "a refused run changes nothing")
         try generate(out) // same arguments: verifies and completes nothing
         // A corrupted existing shard is reported, not silently replaced.
         let shard = out.appendingPathComponent("train-00001-of-00003.gqnshard")
         var bytes = try Data(contentsOf: shard)
         bytes[bytes.count / 2] ^= 0xFF
         try bytes.write(to: shard)
-        #expect(throws: (any Error).self) { try generate(out) }
+        let corrupt = message { try generate(out) }
+        #expect(corrupt.contains("existing shard \(shard.path) is not valid") && corrupt.contains("CRC-32C mismatch"), "\(corrupt)")
         #expect(try Data(contentsOf: shard) == bytes, "the corrupt shard is left as it was")
     }
 
     @Test("bad arguments are rejected before any work")
     func validation() throws {
         let out = try scratch("validation")
-        #expect(throws: (any Error).self) { try generate(out, ["--split", "train=0.5,test=0.2"]) }
-        #expect(throws: (any Error).self) { try generate(out, ["--worker-index", "2", "--worker-count", "2"]) }
-        #expect(throws: (any Error).self) {
+        let split = message { try generate(out, ["--split", "train=0.5,test=0.2"]) }
+        #expect(split.contains("--split: fractions must sum to 1, found 0.7"), "\(split)")
+        let worker = message { try generate(out, ["--worker-index", "2", "--worker-count", "2"]) }
+        #expect(worker.contains("--worker-index must be in 0..<--worker-count (2), found 2"), "\(worker)")
+        let family = message {
             let command = try Generate.parse(["--family", "no_such_family", "--scenes", "1", "--out", out.path])
             try command.run()
         }
+        #expect(family.contains("no family \"no_such_family\"") && family.contains("rooms_ring_camera"), "\(family)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(Manifest.fileName).path))
+    }
+
+    @Test("a second generate into a directory being written is refused, naming it and the writer's PID; nothing changes")
+    func secondWriterRefused() throws {
+        let out = try scratch("locked")
+        try generate(out, ["--scenes", "4"])
+        let before = try contents(out)
+        let holder = try DirectoryLock(directory: out, name: "scenegen-generate")
+        let refused = message { try generate(out, ["--scenes", "4"]) }
+        #expect(refused.contains("\(out.path): another process (PID \(getpid())) is writing into this directory"), "\(refused)")
+        #expect(try contents(out) == before)
+        holder.release()
+        try generate(out, ["--scenes", "4"])
+
+        // Workers of one distributed run write side by side: each holds its own lock.
+        let shared = try scratch("locked-workers")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        let workerZero = try DirectoryLock(directory: shared, name: "scenegen-generate-worker-0-of-2")
+        try generate(shared, ["--worker-index", "1", "--worker-count", "2"])
+        let second = message { try generate(shared, ["--worker-index", "0", "--worker-count", "2"]) }
+        #expect(second.contains("another process (PID \(getpid()))"), "\(second)")
+        workerZero.release()
+    }
+
+    @Test("the lock dies with its process: a generate killed with SIGKILL while writing leaves it free, and a rerun completes the dataset")
+    func lockReleasedWhenWriterDies() throws {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let executable = try #require(
+            [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("scenegen") }
+                .first { FileManager.default.isExecutableFile(atPath: $0.path) },
+            "scenegen is not built next to the tests")
+        let out = try scratch("killed"), clean = try scratch("killed-clean")
+        let arguments = ["--scenes", "1000", "--shard-size", "10", "--threads", "1"]
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [
+            "generate", "--family", Self.family, "--size", "16", "--views", "3", "--spp", "1", "--out", out.path,
+            "--split", "train=0.7,test=0.3", "--masks",
+        ] + arguments
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until it has written a first shard (it holds the lock from before its first file).
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).contains(where: {
+            $0.hasSuffix(".gqnshard")
+        }) {
+            usleep(2_000)
+        }
+        let refused = message { try generate(out, arguments) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(refused.contains("another process (PID \(process.processIdentifier))"), "\(refused)")
+        #expect(process.terminationReason == .uncaughtSignal, "the writer finished before it could be killed")
+
+        try generate(out, arguments)
+        try generate(clean, arguments)
+        #expect(try contents(out) == contents(clean))
     }
 }
