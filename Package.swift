@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "DataLoader", targets: ["DataLoader"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "GQN", targets: ["GQN"]),
+        .library(name: "ShardTools", targets: ["ShardTools"]),
         .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
     dependencies: [

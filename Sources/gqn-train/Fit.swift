@@ -129,6 +129,9 @@ struct Fit: ParsableCommand {
         try fileManager.createDirectory(at: runURL, withIntermediateDirectories: true)
         let lock = try DirectoryLock(directory: runURL, name: "gqn-train-fit")  // a second fit into this run is refused
         defer { lock.release() }
+        for directory in [runURL, runURL.appendingPathComponent(RunFiles.samplesDirectory)] {
+            AtomicFile.removeAbandonedTemporaries(in: directory)  // what a killed fit left half-written
+        }
 
         // What a resumed run was started with.
         var saved: RunSettings?

@@ -16,7 +16,7 @@ struct DatasetGenerator: Sendable {
     /// name only when complete.
     /// - Parameter progress: called with the number of scenes finished (1 at a time).
     func write(_ shard: GenerationPlan.Shard, to url: URL, progress: (Int) -> Void) throws -> ShardEntry {
-        Self.removeAbandonedTemporaries(of: url)
+        AtomicFile.removeAbandonedTemporaries(in: url.deletingLastPathComponent(), of: url.lastPathComponent)
         let writer = try ShardWriter(url: url, schema: schema)
         let (family, seed, builder, first) = (family, seed, builder, shard.scenes.lowerBound)
         try OrderedPipeline<SceneRecord>.run(
@@ -27,19 +27,6 @@ struct DatasetGenerator: Sendable {
                 progress(1)
             })
         return ShardEntry(summary: try writer.finish(), split: shard.split, firstSceneIndex: UInt64(first))
-    }
-
-    /// Deletes temporary files an interrupted run left for this shard
-    /// (`.NAME.partial-PID-RANDOM`), unless the process that owns one is still alive.
-    static func removeAbandonedTemporaries(of url: URL) {
-        let directory = url.deletingLastPathComponent()
-        let prefix = ".\(url.lastPathComponent).partial-"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix(prefix) {
-            let owner = name.dropFirst(prefix.count).split(separator: "-").first.flatMap { Int32($0) }
-            if let owner, owner != getpid(), kill(owner, 0) == 0 { continue }
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
-        }
     }
 
     /// Checks a shard that an earlier run wrote: structure, every CRC, scene indices,

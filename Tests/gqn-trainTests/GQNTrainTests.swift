@@ -376,4 +376,70 @@ struct GQNTrainTests {
         let split = Self.message { _ = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--split", "val"]).makeReport() }
         #expect(split.contains("val"), "\(split)")
     }
+
+    /// Every file under a run directory (lock files aside) and its bytes.
+    static func snapshot(_ run: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: run)
+        while let name = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            let path = run + "/" + name
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                !name.hasSuffix(".lock")
+            else { continue }
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+        return files
+    }
+
+    @Test("--resume from a corrupted, truncated or other configuration's checkpoint is refused naming it; nothing in the run changes")
+    func badCheckpointRefused() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("bad-checkpoint")
+        try Self.fit(data, out: run, steps: 2)
+        let checkpoint = run + "/" + RunFiles.checkpointName
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: checkpoint)))
+        let other = TrainFixtures.path("other-configuration")
+        var small = try Fit.parse([
+            "--data", data.path, "--config", "small", "--steps", "1", "--out", other, "--batch", "2", "--seed", "5", "--threads", "1",
+        ])
+        try small.run()
+        let otherCheckpoint = [UInt8](try Data(contentsOf: URL(fileURLWithPath: other + "/" + RunFiles.checkpointName)))
+
+        var flipped = original
+        flipped[flipped.count - 9] ^= 0x20
+        let cases: [(String, [UInt8], [String])] = [
+            ("a flipped byte", flipped, [checkpoint + ": corrupted: its contents' CRC-32C is "]),
+            ("truncated", Array(original.prefix(original.count / 3)), [checkpoint + ": ", "data section"]),
+            ("another configuration's", otherCheckpoint, ["--resume: the run in \(run) was started with ", "--config small, found tiny"]),
+        ]
+        for (name, bytes, expected) in cases {
+            try Data(bytes).write(to: URL(fileURLWithPath: checkpoint))
+            let before = try Self.snapshot(run)
+            let refusal = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume"]) }
+            #expect(expected.allSatisfy { refusal.contains($0) }, "\(name): \(refusal)")
+            #expect(try Self.snapshot(run) == before, "\(name): the run changed")
+            if name != "another configuration's" {
+                let evaluation = Self.message {
+                    _ = try Evaluate.parse(["--checkpoint", run, "--data", data.path, "--threads", "1"]).makeReport()
+                }
+                #expect(evaluation.contains(checkpoint + ": "), "\(name): eval said \(evaluation)")
+            }
+        }
+    }
+
+    @Test("a second fit into a run that is being trained is refused, naming the run and the PID; nothing changes")
+    func secondFitRefused() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("locked-run")
+        try Self.fit(data, out: run, steps: 2)
+        let before = try Self.snapshot(run)
+        let holder = try DirectoryLock(directory: URL(fileURLWithPath: run), name: "gqn-train-fit")
+        let refusal = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume"]) }
+        #expect(refusal.contains("\(run): another process (PID \(getpid())) is writing into this directory"), "\(refusal)")
+        #expect(try Self.snapshot(run) == before)
+        holder.release()
+        try Self.fit(data, out: run, steps: 4, extra: ["--resume"])
+        #expect(try Self.metrics(run).count == 4)
+    }
 }

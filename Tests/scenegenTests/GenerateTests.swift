@@ -1,6 +1,6 @@
 import Foundation
-import ShardFormat
 import Testing
+@testable import ShardFormat
 @testable import scenegen
 
 /// End-to-end generation: determinism across threads, workers and interruptions.
@@ -106,6 +106,28 @@ struct GenerateTests {
         try generate(interrupted)
         #expect(try contents(clean) == contents(interrupted))
         #expect(!fm.fileExists(atPath: stale.path), "the abandoned temporary file was cleaned up")
+    }
+
+    @Test("a disk that fills in the third shard: an error naming it, earlier shards intact, no partial file; rerun with space, the same dataset")
+    func diskFull() throws {
+        let clean = try scratch("disk-full-clean"), full = try scratch("disk-full")
+        try generate(clean)
+        let size = { (name: String) in try Data(contentsOf: clean.appendingPathComponent(name)).count }
+        let space = try size("generation.json") + size("train-00000-of-00003.gqnshard") + size("train-00001-of-00003.gqnshard")
+            + size("train-00002-of-00003.gqnshard") / 2
+        AtomicFile.simulatedDiskSpace.set(space)
+        let failure = message { try generate(full) }
+        AtomicFile.simulatedDiskSpace.set(nil)
+        let third = full.appendingPathComponent("train-00002-of-00003.gqnshard").path
+        #expect(failure.contains("\(third): write (to its temporary file .train-00002-of-00003.gqnshard.partial-"), "\(failure)")
+        #expect(failure.contains("No space left on device"), "\(failure)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: full.path).filter { !$0.hasSuffix(".lock") }.sorted()
+        #expect(names == ["generation.json", "train-00000-of-00003.gqnshard", "train-00001-of-00003.gqnshard"], "\(names)")
+        for name in names where name.hasSuffix(".gqnshard") {
+            #expect(try Data(contentsOf: full.appendingPathComponent(name)) == Data(contentsOf: clean.appendingPathComponent(name)))
+        }
+        try generate(full)
+        #expect(try contents(full) == contents(clean))
     }
 
     @Test("different arguments into the same directory are refused; same arguments verify")
