@@ -217,7 +217,7 @@ struct Fit: ParsableCommand {
             let logged = step % logEvery == 0 || step == steps
             if logged {
                 let line = Self.metricsLine(result, context: loaded.contextCount, elapsed: elapsed)
-                metrics.write(Data((line + "\n").utf8))
+                try metrics.write(contentsOf: Data((line + "\n").utf8))  // throws on a full disk, where write(_:) traps
             }
             progress.update(step: step, result: result, logged: logged)
             if !result.loss.isFinite {

@@ -7,6 +7,8 @@ import Testing
 /// again once there is space works.
 @Suite("Disk full", .serialized)
 struct DiskFullTests {
+    init() throws { try SerialRunRequired.check() }
+
     /// Runs `body` with `bytes` of simulated free space, then frees the disk again.
     func withDiskSpace<T>(_ bytes: Int, _ body: () throws -> T) rethrows -> T {
         AtomicFile.simulatedDiskSpace.set(bytes)

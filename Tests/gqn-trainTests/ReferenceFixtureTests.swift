@@ -9,6 +9,8 @@ import Testing
 /// PyTorch side (Tools/check_pytorch_reference.py, run by Tools/test.sh) recomputes it.
 @Suite("write-reference-fixture", .serialized)
 struct ReferenceFixtureTests {
+    init() throws { try SerialRunRequired.check() }
+
     @Test("the fixture holds the parameters before the step, the trainer's loss and gradients, and the step's noise")
     func recordsTheFirstTrainingStep() throws {
         let directory = TrainFixtures.path("reference")
