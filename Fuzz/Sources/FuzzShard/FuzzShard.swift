@@ -17,7 +17,7 @@ public func fuzzShard(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             }
             _ = try? reader.record(at: reader.count)
         } catch {
-            FuzzSupport.require(error.description.hasPrefix(url.path), "an error without the file's name: \(error)")
+            FuzzSupport.require("\(error)".hasPrefix(url.path), "an error without the file's name: \(error)")
         }
     }
     return 0

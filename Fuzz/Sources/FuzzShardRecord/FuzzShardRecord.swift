@@ -18,7 +18,7 @@ public func fuzzShardRecord(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32
             let encoded = try record.encodedPayload(schema: schema, path: "input")
             FuzzSupport.require(encoded == payload, "a decoded record encodes to other bytes")
         } catch {
-            FuzzSupport.require(error.description.hasPrefix("input:"), "an error without the file's name: \(error)")
+            FuzzSupport.require("\(error)".hasPrefix("input:"), "an error without the file's name: \(error)")
         }
     }
     return 0

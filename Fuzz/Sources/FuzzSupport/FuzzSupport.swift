@@ -23,7 +23,7 @@ public enum FuzzSupport {
     /// Writes `bytes` to `name` in the scratch directory and returns its URL.
     public static func file(_ bytes: [UInt8], named name: String) -> URL {
         let url = scratchDirectory.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         return url
     }
 
