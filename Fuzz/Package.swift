@@ -2,9 +2,10 @@
 // libFuzzer targets for GQNKit's parsers, built only by Tools/fuzz.sh (with -sanitize=fuzzer,address
 // on every module, so the parsers themselves are instrumented), never by the main build.
 //
-// Every directory Sources/Fuzz<Name> is one fuzz target: an executable with one file that defines
-// `@_cdecl("LLVMFuzzerTestOneInput")`. It may import any library of the main package and
-// FuzzSupport; its seed corpus is Corpus/Fuzz<Name>/. Adding a target is adding that one file.
+// Every directory Sources/Fuzz<Name> is one fuzz target: an executable whose one file, main.swift,
+// calls `FuzzSupport.run { input in ... }`. It may import any library of the main package (with
+// @testable, for internal entry points) and FuzzSupport; its seed corpus is Corpus/Fuzz<Name>/.
+// Adding a target is adding that one file (and its seeds).
 import Foundation
 import PackageDescription
 
@@ -29,9 +30,7 @@ let package = Package(
     ] + targetNames.map { name in
         .executableTarget(
             name: name,
-            dependencies: ["FuzzSupport"] + libraries.map { .product(name: $0, package: mainIdentity) },
-            // No main: libFuzzer's own calls LLVMFuzzerTestOneInput.
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+            dependencies: ["FuzzSupport"] + libraries.map { .product(name: $0, package: mainIdentity) }
         )
     },
     swiftLanguageModes: [.v6]

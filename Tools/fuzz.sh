@@ -25,10 +25,12 @@ fi
 scratch="$PWD/.build-fuzz"
 started=$SECONDS
 # -enable-testing: the targets reach internal entry points (the PNG fast path, a record's payload).
-swift build --package-path Fuzz --scratch-path "$scratch" -c release \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing 2>&1 | { grep -v "Cannot export local symbol" || true; } >&2
+# lld: GNU gold stops with an internal error on these sanitized objects.
+build=(--package-path Fuzz --scratch-path "$scratch" -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
+    -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld)
+swift build "${build[@]}" 2>&1 | { grep -v "Cannot export local symbol" || true; } >&2
 echo "fuzz: build took $((SECONDS - started)) s" >&2
-bin="$(swift build --package-path Fuzz --scratch-path "$scratch" -c release --show-bin-path)"
+bin="$(swift build "${build[@]}" --show-bin-path)"
 
 if [ "$target" = all ]; then
     targets=$(cd Fuzz/Sources && ls -d Fuzz* | grep -v '^FuzzSupport$')

@@ -44,3 +44,13 @@ for case in "tiny precomputed" "small precomputed" "tiny naive"; do
 done
 "$venv/bin/python" -B Tools/check_pytorch_reference.py \
     "$fixtures/tiny-precomputed" "$fixtures/small-precomputed" "$fixtures/tiny-naive"
+
+# Coverage-guided fuzzing, a smoke run: every libFuzzer target of Fuzz/ for a few seconds on its
+# seeds, built with -sanitize=fuzzer,address (Tools/fuzz.sh; a long run is Tools/fuzz.sh TARGET SECONDS).
+fuzz_status=0
+Tools/fuzz.sh all 3 || fuzz_status=$?
+if [ "$fuzz_status" -eq 2 ]; then
+    echo "fuzz smoke run skipped: this toolchain has no libFuzzer" >&2
+elif [ "$fuzz_status" -ne 0 ]; then
+    exit "$fuzz_status"
+fi

@@ -5,11 +5,25 @@ import ShardFormat
 /// a shard with its checksums made valid (so mutations reach the structure behind them), and
 /// a way to report a finding.
 public enum FuzzSupport {
-    /// The input as an array.
-    public static func bytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
-        guard let data, size > 0 else { return [] }
-        return Array(UnsafeBufferPointer(start: data, count: size))
+    /// Runs libFuzzer with `body` as the target: call it from a target's `main.swift`.
+    ///
+    /// SwiftPM links an executable's `main.swift` as its `main` (under a renamed symbol), so
+    /// libFuzzer's own `main` stays out; this hands the command line to libFuzzer's driver
+    /// (`LLVMFuzzerRunDriver`), which parses its flags and calls `body` once per input.
+    /// - Returns: libFuzzer's exit status (non-zero on a finding), to pass to `exit`.
+    public static func run(_ body: @escaping ([UInt8]) -> Void) -> Int32 {
+        target = body
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        return LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+            guard let target = FuzzSupport.target else { return 0 }
+            target(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+            return 0
+        }
     }
+
+    /// The running target (libFuzzer calls one input at a time, on one thread).
+    nonisolated(unsafe) private static var target: (([UInt8]) -> Void)?
 
     /// A file of this process for the input, in memory when /dev/shm exists.
     public static let scratchDirectory: URL = {
@@ -34,6 +48,26 @@ public enum FuzzSupport {
             FileHandle.standardError.write(Data("fuzz finding: \(message())\n".utf8))
             abort()
         }
+    }
+
+    /// `png` with the CRC-32 of every whole chunk recomputed, so that mutations reach the chunk
+    /// contents (the zlib stream, the header fields) instead of stopping at a CRC.
+    public static func fixingPNGChunkCRCs(_ png: [UInt8]) -> [UInt8] {
+        var out = png
+        var offset = 8
+        while offset + 12 <= out.count {
+            let length = out[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+            guard length <= out.count - offset - 12 else { break }
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in out[(offset + 4)..<(offset + 8 + length)] {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+            }
+            crc = ~crc
+            for k in 0..<4 { out[offset + 8 + length + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+            offset += 12 + length
+        }
+        return out
     }
 
     /// `bytes` with the header, index, trailer and record CRC-32Cs recomputed where the file's own
@@ -68,3 +102,11 @@ public enum FuzzSupport {
         return out
     }
 }
+
+/// libFuzzer's entry point for programs with a main of their own.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32

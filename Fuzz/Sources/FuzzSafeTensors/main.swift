@@ -1,3 +1,4 @@
+import Foundation
 import FuzzSupport
 import GQN
 import Tensors
@@ -12,10 +13,9 @@ nonisolated(unsafe) let trainer: GQNTrainer? = {
     return GQNTrainer(model: model, seed: 1)
 }()
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    let bytes = FuzzSupport.bytes(data, size)
-    guard let archive = try? SafeTensors(bytes: bytes, path: "input") else { return 0 }
+exit(FuzzSupport.run { input in
+    let bytes = input
+    guard let archive = try? SafeTensors(bytes: bytes, path: "input") else { return }
     // What decodes encodes to a file that decodes to the same tensors and metadata.
     let again = try? SafeTensors(bytes: SafeTensors(tensors: archive.tensors, metadata: archive.metadata).encoded())
     FuzzSupport.require(again?.metadata == archive.metadata, "metadata changed in a round trip")
@@ -24,5 +24,4 @@ public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32
         "tensors changed in a round trip")
     let url = FuzzSupport.file(bytes, named: "checkpoint.safetensors")
     _ = try? trainer?.loadCheckpoint(from: url.path)
-    return 0
-}
+})

@@ -4,10 +4,9 @@ import ShardFormat
 
 /// manifest.json: decoding, the format and schema checks, and every shard path against the
 /// dataset directory (absolute, `..`, empty: all refused).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    let url = FuzzSupport.file(FuzzSupport.bytes(data, size), named: Manifest.fileName)
-    guard let manifest = try? Manifest.load(from: url) else { return 0 }
+exit(FuzzSupport.run { input in
+    let url = FuzzSupport.file(input, named: Manifest.fileName)
+    guard let manifest = try? Manifest.load(from: url) else { return }
     let directory = url.deletingLastPathComponent().standardizedFileURL
     for shard in manifest.shards {
         guard let shardURL = try? manifest.shardURL(for: shard, in: directory) else { continue }
@@ -16,5 +15,4 @@ public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             "shard path \(shard.file) leaves the dataset directory")
     }
     _ = try? manifest.encoded()
-    return 0
-}
+})

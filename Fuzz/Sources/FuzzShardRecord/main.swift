@@ -1,12 +1,11 @@
+import Foundation
 import FuzzSupport
 @testable import ShardFormat
 
 /// One record's payload, decoded directly (no CRC in the way): the first byte chooses the
 /// schema (views 1-4, PNG or raw, depth, masks), the rest is the payload.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzShardRecord(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    let input = FuzzSupport.bytes(data, size)
-    guard let choice = input.first else { return 0 }
+exit(FuzzSupport.run { input in
+    guard let choice = input.first else { return }
     let schema = DatasetSchema(
         width: 4, height: 3, imageEncoding: choice & 1 == 0 ? .png : .raw, viewsPerScene: 1 + Int(choice >> 1 & 3),
         hasDepth: choice & 8 != 0, hasMasks: choice & 16 != 0)
@@ -21,5 +20,4 @@ public func fuzzShardRecord(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32
             FuzzSupport.require("\(error)".hasPrefix("input:"), "an error without the file's name: \(error)")
         }
     }
-    return 0
-}
+})

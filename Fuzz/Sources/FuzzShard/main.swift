@@ -1,12 +1,11 @@
+import Foundation
 import FuzzSupport
 import ShardFormat
 
 /// A shard file: header, trailer, index and every record, as stored and with its checksums
 /// made valid (so mutations get past the CRCs to the structure behind them). Every error must
 /// be a ShardFormatError naming the file.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzShard(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    let input = FuzzSupport.bytes(data, size)
+exit(FuzzSupport.run { input in
     for bytes in [input, FuzzSupport.fixingShardChecksums(input)].compactMap({ $0 }) {
         let url = FuzzSupport.file(bytes, named: "input.gqnshard")
         do {
@@ -20,5 +19,4 @@ public func fuzzShard(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             FuzzSupport.require("\(error)".hasPrefix(url.path), "an error without the file's name: \(error)")
         }
     }
-    return 0
-}
+})
