@@ -73,6 +73,16 @@ echo "fit on a full disk: $(grep -m1 "No space" "$work/err")"
 [ "$(leftovers "$run")" -eq 0 ] || fail "fit left temporary files: $(find "$run" -name '.*.partial-*')"
 echo "  the step-2 checkpoint is intact; no temporary file"
 rm "$mountpoint/filler"
+# Room for the metrics and settings but not for the next checkpoint.
+mount -o remount,size="$(( $(du -sk "$mountpoint" | cut -f1) + 400 ))k" "$mountpoint"
+head -c 100000000 /dev/zero >"$mountpoint/filler" 2>/dev/null || true
+rm "$mountpoint/filler"
+mount -o remount,size="$(( $(du -sk "$mountpoint" | cut -f1) + 400 ))k" "$mountpoint"
+if "${fit[@]}" --steps 4 --resume >"$work/out" 2>"$work/err"; then fail "fit with no room for a checkpoint succeeded"; fi
+grep -q "No space left on device" "$work/err" || fail "fit: $(cat "$work/err")"
+echo "fit, no room for its checkpoint: $(grep -m1 "No space" "$work/err")"
+[ "$(sha256sum "$run/checkpoint.safetensors")" = "$checkpoint_before" ] || fail "the checkpoint changed"
+[ "$(leftovers "$run")" -eq 0 ] || fail "fit left temporary files: $(find "$run" -name '.*.partial-*')"
 mount -o remount,size=64m "$mountpoint"
 "${fit[@]}" --steps 4 --resume >/dev/null 2>&1 || fail "fit --resume after freeing space"
 echo "  after freeing space: fit --resume reached step $(tail -1 "$run/metrics.jsonl" | grep -o '"step":[0-9]*')"
