@@ -183,6 +183,7 @@ public enum PNGCodec {
         guard let base = data.baseAddress, data.count > 0 else {
             throw PNGError.corrupt(reason: "empty input")
         }
+        try checkChunkLengths(data)
         let image = UnsafeMutablePointer<png_image>.allocate(capacity: 1)
         image.initialize(to: png_image())
         defer {
@@ -199,6 +200,25 @@ public enum PNGCodec {
         image.pointee.format = format
         var reader = HeaderReader(image: image)
         return try body(&reader)
+    }
+
+    /// Refuses a file with a chunk that declares more bytes than the file holds, before libpng
+    /// sees it: libpng allocates an ancillary chunk's declared length before reading it, so a
+    /// 46-byte file could make it allocate a gigabyte (found by fuzzing).
+    private static func checkChunkLengths(_ data: UnsafeRawBufferPointer) throws {
+        var offset = 8
+        while offset + 8 <= data.count {
+            let length = Int(UInt32(bigEndian: data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            let type = data[(offset + 4)..<(offset + 8)]
+            let available = max(0, data.count - offset - 12)
+            guard length <= available else {
+                let name = type.allSatisfy { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+                    ? "\"\(String(decoding: type, as: UTF8.self))\"" : "of type 0x" + type.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                throw PNGError.corrupt(reason: "chunk \(name) at byte offset \(offset) declares \(length) bytes, but the file has \(available) after its header")
+            }
+            if type.elementsEqual("IEND".utf8) { return }
+            offset += 12 + length
+        }
     }
 
     fileprivate static func message(of image: png_image) -> String {

@@ -91,6 +91,25 @@ struct PNGCodecTests {
         #expect(throws: PNGError.tooLarge(width: 100_000, height: 4, limit: 16_384)) { try PNGCodec.decodeRGB8(png) }
     }
 
+    @Test("a chunk declaring more bytes than the file holds is refused before libpng allocates it")
+    func chunkLongerThanFile() throws {
+        // Found by fuzzing: 46 bytes whose iTXt chunk declares 1,212,440,604; libpng allocated that much for it.
+        let png: [UInt8] = [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+            0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x64, 0x08, 0x10, 0x00, 0x00, 0x00, 0x00, 0xB1, 0xF4, 0x3D,
+            0x78, 0x48, 0x44, 0x60, 0x1C, 0x69, 0x54, 0x58, 0x74, 0x78, 0x48, 0x44, 0x60, 0x82,
+        ]
+        let error = #expect(throws: PNGError.self) { try PNGCodec.decodeRGB8(png) }
+        #expect(error?.description == "corrupt PNG: chunk \"iTXt\" at byte offset 33 declares 1212440604 bytes, "
+                    + "but the file has 1 after its header", "\(String(describing: error))")
+        var out = [UInt8](repeating: 0, count: 8 * 25608 * 3)
+        #expect(throws: PNGError.self) {
+            try png.withUnsafeBytes { data in
+                try out.withUnsafeMutableBytes { try PNGCodec.decodeRGB8(data, into: $0, expectedWidth: 8, expectedHeight: 25608) }
+            }
+        }
+    }
+
     @Test("encoding an empty bitmap is an error")
     func emptyBitmap() {
         #expect(throws: PNGError.self) { try PNGCodec.encode(Bitmap<UInt8>(width: 0, height: 0, channels: 3)) }
