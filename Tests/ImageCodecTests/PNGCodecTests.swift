@@ -110,6 +110,23 @@ struct PNGCodecTests {
         }
     }
 
+    @Test("a header claiming more pixels than the file's bytes can inflate to is refused before allocation")
+    func moreThanTheFileCanHold() throws {
+        // Found by fuzzing: 219 bytes claiming 11,784 x 16,136 RGB pixels made decodeRGB8 allocate 570 MB.
+        var png = try PNGCodec.encode(gradient(width: 4, height: 4))
+        let (width, height): (UInt32, UInt32) = (11_784, 16_136)
+        png.replaceSubrange(16..<24, with: withUnsafeBytes(of: width.bigEndian, Array.init) + withUnsafeBytes(of: height.bigEndian, Array.init))
+        let crc = crc32(Array(png[12..<29]))
+        png.replaceSubrange(29..<33, with: withUnsafeBytes(of: crc.bigEndian, Array.init))
+        let error = #expect(throws: PNGError.self) { try PNGCodec.decodeRGB8(png) }
+        #expect(error?.description.hasPrefix("corrupt PNG: the header declares 11784x16136 pixels, more than a \(png.count)-byte file can hold") == true,
+                "\(String(describing: error))")
+        // A real image at the other extreme of compression still decodes: one colour, 1,024 x 1,024.
+        let flat = Bitmap<UInt8>(width: 1024, height: 1024, channels: 3, samples: [UInt8](repeating: 200, count: 1024 * 1024 * 3))
+        let encoded = try PNGCodec.encode(flat)
+        #expect(try PNGCodec.decodeRGB8(encoded).samples == flat.samples, "\(encoded.count) bytes")
+    }
+
     @Test("encoding an empty bitmap is an error")
     func emptyBitmap() {
         #expect(throws: PNGError.self) { try PNGCodec.encode(Bitmap<UInt8>(width: 0, height: 0, channels: 3)) }
