@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "GQN", targets: ["GQN"]),
+        .library(name: "ShardTools", targets: ["ShardTools"]),
         .executable(name: "gqn-train", targets: ["gqn-train"]),
     ],
     dependencies: [

@@ -81,3 +81,13 @@ cp "$tb/step3.safetensors" "$tb/run/checkpoint.safetensors"
     --out "$fixtures/gqn-export" >/dev/null
 "$venv/bin/python" -B Tools/check_gqn_tfrecord.py "$fixtures/gqn-source" "$fixtures/gqn-export" \
     rooms_ring_camera 2160 240 64 10
+
+# Coverage-guided fuzzing, a smoke run: every libFuzzer target of Fuzz/ for a few seconds on its
+# seeds, built with -sanitize=fuzzer,address (Tools/fuzz.sh; a long run is Tools/fuzz.sh TARGET SECONDS).
+fuzz_status=0
+Tools/fuzz.sh all 3 || fuzz_status=$?
+if [ "$fuzz_status" -eq 2 ]; then
+    echo "fuzz smoke run skipped: this toolchain has no libFuzzer" >&2
+elif [ "$fuzz_status" -ne 0 ]; then
+    exit "$fuzz_status"
+fi

@@ -85,6 +85,14 @@ final class DecodePipeline: @unchecked Sendable {
         }
     }
 
+    /// Whether every batch of the plan has been delivered (the last epoch is over), as opposed to
+    /// ``stop()`` having ended it early.
+    var isExhausted: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return plannerExhausted && nextToDeliver == nextToPlan && ready.isEmpty
+    }
+
     /// Stops planning, wakes every thread and waits until all have exited (each finishes the
     /// batch it is building first). Idempotent.
     func stop() {

@@ -89,6 +89,12 @@ public final class GQNLoader {
                 if let batch = built.batch { return batch }
             }
         }
+        // The last epoch is over. A rank that got no batch in it has seen no batch's state: the
+        // state after the run is the same on every rank.
+        if let epochs = configuration.epochs, pipeline.isExhausted {
+            state = LoaderState(epoch: configuration.firstEpoch + epochs, position: 0, seed: configuration.seed,
+                                sceneCount: sceneCount)
+        }
         return nil
     }
 

@@ -174,7 +174,7 @@ public final class GQNTrainer {
         header["optimizer_step"] = String(optimizer.step)
         header["seed"] = String(seed)
         header["configuration"] = String(decoding: try encoder.encode(model.configuration), as: UTF8.self)
-        try SafeTensors(tensors: tensors, metadata: header).write(to: path)
+        try SafeTensors(tensors: tensors, metadata: Self.addingChecksum(to: header, tensors: tensors)).write(to: path)
     }
 
     /// Saves the parameters alone, with the configuration, step and seed, atomically: about a
@@ -198,7 +198,7 @@ public final class GQNTrainer {
         header["step"] = String(step)
         header["seed"] = String(seed)
         header["configuration"] = String(decoding: try encoder.encode(model.configuration), as: UTF8.self)
-        try SafeTensors(tensors: tensors, metadata: header).write(to: path)
+        try SafeTensors(tensors: tensors, metadata: Self.addingChecksum(to: header, tensors: tensors)).write(to: path)
     }
 
     /// Restores parameters, Adam's state and the step count from ``saveCheckpoint(to:metadata:)``,
@@ -213,7 +213,7 @@ public final class GQNTrainer {
     ///   another shape; ``Tensors/TensorError`` when the file is unreadable or malformed.
     @discardableResult
     public func loadCheckpoint(from path: String) throws -> [String: String] {
-        let archive = try SafeTensors(contentsOf: path)
+        let archive = try Self.verifiedArchive(at: path)
         let parameters = model.parameters
         var assignments: [(ParameterSet.Parameter, Tensor)] = []
         for name in parameters.names {

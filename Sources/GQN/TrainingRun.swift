@@ -1,6 +1,7 @@
 import DataLoader
 import Distributed
 import Foundation
+import ShardFormat
 import Tensors
 
 /// One training run as a library: the run directory, resuming, the loop, metrics and
@@ -101,6 +102,8 @@ public final class TrainingRun {
     private let resumedAtStep: Int?
     /// Rank 0's metrics while ``train(observer:)`` runs.
     private var metrics: MetricsLog?
+    /// Rank 0's lock on the run directory, released with this value.
+    private let lock: DirectoryLock?
 
     /// The checkpoint file.
     public var checkpointURL: URL { request.out.appendingPathComponent(RunDirectory.checkpointName) }
@@ -126,7 +129,9 @@ public final class TrainingRun {
         guard globalBatch % communicator.size == 0 else {
             throw TrainingRunError.batchDoesNotSplit(batch: globalBatch, ranks: communicator.size)
         }
-        if communicator.isRoot { try Self.prepareDirectory(request) }
+        // Rank 0 holds the run directory's lock for the life of this value: a second fit into
+        // the same run is refused, and a killed one's lock goes with its process.
+        lock = communicator.isRoot ? try Self.prepareDirectory(request) : nil
         try communicator.barrier()
 
         // What a resumed run was started with.
@@ -134,7 +139,7 @@ public final class TrainingRun {
         var metadata: [String: String] = [:]
         let checkpointPath = request.out.appendingPathComponent(RunDirectory.checkpointName).path
         if request.resume, FileManager.default.fileExists(atPath: checkpointPath) {
-            metadata = try SafeTensors(contentsOf: checkpointPath).metadata
+            metadata = try GQNTrainer.verifiedArchive(at: checkpointPath).metadata
             if metadata["format"] == GQNTrainer.weightsFormat { throw TrainingRunError.weightsOnly(path: checkpointPath) }
             saved = try RunDirectory.decodeJSON(
                 RunSettings.self, metadata[RunDirectory.settingsKey], key: RunDirectory.settingsKey, path: checkpointPath)
@@ -183,7 +188,8 @@ public final class TrainingRun {
     }
 
     /// Rank 0's checks: `out` is a directory, empty unless resuming; creates it.
-    private static func prepareDirectory(_ request: Request) throws {
+    /// Creates it, takes its lock and removes what a killed run left half-written.
+    private static func prepareDirectory(_ request: Request) throws -> DirectoryLock {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
         if fileManager.fileExists(atPath: request.out.path, isDirectory: &isDirectory) {
@@ -194,6 +200,11 @@ public final class TrainingRun {
             }
         }
         try fileManager.createDirectory(at: request.out, withIntermediateDirectories: true)
+        let lock = try DirectoryLock(directory: request.out, name: "gqn-train-fit")
+        for directory in [request.out, request.out.appendingPathComponent(RunDirectory.samplesDirectory)] {
+            AtomicFile.removeAbandonedTemporaries(in: directory)
+        }
+        return lock
     }
 
     /// Refuses to resume a run with other settings than it was started with, or one whose

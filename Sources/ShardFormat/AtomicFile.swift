@@ -20,20 +20,32 @@ public enum AtomicFile {
         return (descriptor, path)
     }
 
-    /// Writes all of `bytes`, retrying short writes and interrupted calls.
-    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(ShardFormatError) {
+    /// Writes all of `bytes` to the temporary file of `destination`, retrying short writes and
+    /// interrupted calls.
+    /// - Throws: `.io` naming `destination` (the file the user asked for) and the temporary file.
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], temporaryPath: String, destination: String) throws(ShardFormatError) {
         var written = 0
         while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+            let allowed = simulatedDiskSpace.grant(bytes.count - written)
+            let result: Int
+            if allowed == 0 {
+                errno = ENOSPC  // the simulated disk is full
+                result = -1
+            } else {
+                result = bytes.withUnsafeBytes { buffer in write(descriptor, buffer.baseAddress.map { $0 + written }, allowed) }
             }
             if result < 0 {
                 if errno == EINTR { continue }
-                throw systemError(path: path, operation: "write")
+                let temporaryName = (temporaryPath as NSString).lastPathComponent
+                throw systemError(path: destination, operation: "write (to its temporary file \(temporaryName))")
             }
             written += result
         }
     }
+
+    /// A full disk for tests: after ``SimulatedDiskSpace/set(_:)`` grants so many bytes, every
+    /// write of ``writeAll(_:_:temporaryPath:destination:)`` fails with ENOSPC, as on a real one.
+    static let simulatedDiskSpace = SimulatedDiskSpace()
 
     /// Syncs and closes `descriptor` (always: the caller must not close it again), then moves the temporary file to `destination` and
     /// syncs the directory. Without `replacing`, an existing destination is left untouched
@@ -99,7 +111,7 @@ public enum AtomicFile {
         }
         let (descriptor, temporaryPath) = try createTemporary(beside: destination)
         do throws(ShardFormatError) {
-            try writeAll(descriptor, bytes, path: temporaryPath)
+            try writeAll(descriptor, bytes, temporaryPath: temporaryPath, destination: destination.path)
         } catch {
             close(descriptor)
             unlink(temporaryPath)
@@ -108,17 +120,19 @@ public enum AtomicFile {
         try publish(descriptor: descriptor, temporaryPath: temporaryPath, destination: destination, replacing: replacing)
     }
 
-    /// Deletes the temporary files that interrupted writes of `destination` left behind
-    /// (`.NAME.partial-PID-RANDOM`), except those whose process is still alive: the first
-    /// step of resuming a write that a crash or a kill cut short.
-    public static func removeAbandonedTemporaries(of destination: URL) {
-        let directory = destination.deletingLastPathComponent()
-        let prefix = ".\(destination.lastPathComponent).partial-"
+    /// Deletes the temporary files that writers killed before publishing left in `directory`
+    /// (`.NAME.partial-PID-RANDOM`: ``save(_:to:replacing:)``'s names, which other writers such
+    /// as `SafeTensors.write` follow), unless the process that owns one is still alive.
+    /// - Parameters:
+    ///   - directory: Where to look (not recursively).
+    ///   - name: Only the temporaries of this final file name; nil for all.
+    public static func removeAbandonedTemporaries(in directory: URL, of name: String? = nil) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix(prefix) {
-            let owner = name.dropFirst(prefix.count).split(separator: "-").first.flatMap { Int32($0) }
+        for entry in names where entry.hasPrefix(name.map { ".\($0).partial-" } ?? ".") {
+            guard let marker = entry.range(of: ".partial-") else { continue }
+            let owner = entry[marker.upperBound...].split(separator: "-").first.flatMap { Int32($0) }
             if let owner, owner != getpid(), kill(owner, 0) == 0 { continue }
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(entry))
         }
     }
 
@@ -129,5 +143,27 @@ public enum AtomicFile {
         guard descriptor >= 0 else { throw systemError(path: directory, operation: "open directory") }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw systemError(path: directory, operation: "fsync directory") }
+    }
+}
+
+/// The free space ``AtomicFile`` pretends the disk has, for tests of a full disk; unlimited
+/// unless a test sets it (it is internal: only `@testable import` reaches it).
+final class SimulatedDiskSpace: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: Int?
+
+    /// Grants `bytes` more bytes before writes fail; nil for a disk that never fills.
+    func set(_ bytes: Int?) {
+        lock.withLock { remaining = bytes }
+    }
+
+    /// How many of `count` bytes may be written now (all of them when unlimited), taken from the space left.
+    func grant(_ count: Int) -> Int {
+        lock.withLock {
+            guard let left = remaining else { return count }
+            let granted = min(left, count)
+            remaining = left - granted
+            return granted
+        }
     }
 }

@@ -32,6 +32,8 @@ public enum ShardFormatError: Error, Equatable, Sendable, CustomStringConvertibl
     case unsafeShardPath(manifest: String, shardPath: String, reason: String)
     /// Manifests, or a manifest and a shard file, disagree: `field` of `path` was expected to be `expected`.
     case manifestMismatch(path: String, field: String, expected: String, found: String)
+    /// Another process is writing into the directory at `path` (it holds its ``DirectoryLock``); `holder` is its process ID when known.
+    case locked(path: String, holder: Int32?)
 
     public var description: String {
         switch self {
@@ -66,6 +68,9 @@ public enum ShardFormatError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(manifest): shard path \"\(shardPath)\" rejected: \(reason)"
         case .manifestMismatch(let path, let field, let expected, let found):
             return "\(path): \(field): expected \(expected), found \(found)"
+        case .locked(let path, let holder):
+            return "\(path): another process\(holder.map { " (PID \($0))" } ?? "") is writing into this directory; "
+                + "wait for it to finish or stop it, then re-run"
         }
     }
 

@@ -128,7 +128,7 @@ public final class ShardWriter {
     /// Writes bytes at the end of the temporary file and hashes them.
     private func emit(_ bytes: [UInt8]) throws(ShardFormatError) {
         do throws(ShardFormatError) {
-            try AtomicFile.writeAll(descriptor, bytes, path: temporaryPath)
+            try AtomicFile.writeAll(descriptor, bytes, temporaryPath: temporaryPath, destination: url.path)
         } catch {
             state = .failed
             throw error

@@ -180,7 +180,7 @@ public final class TFRecordWriter {
     private func writeBuffer() throws(ShardFormatError) {
         guard !buffer.isEmpty else { return }
         do throws(ShardFormatError) {
-            try AtomicFile.writeAll(descriptor, buffer, path: writtenPath)
+            try AtomicFile.writeAll(descriptor, buffer, temporaryPath: writtenPath, destination: url.path)
         } catch {
             state = .failed
             throw error

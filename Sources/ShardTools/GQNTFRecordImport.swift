@@ -209,7 +209,7 @@ public struct GQNTFRecordImport: Sendable {
                                        recordCount: planned.records, schema: schema)
             return (entry, true)
         }
-        AtomicFile.removeAbandonedTemporaries(of: url)
+        AtomicFile.removeAbandonedTemporaries(in: url.deletingLastPathComponent(), of: url.lastPathComponent)
         let reader = try TFRecordReader(path: source.path)
         let writer = try ShardWriter(url: url, schema: schema)
         var sceneIndex = firstSceneIndex

@@ -66,7 +66,8 @@ public struct SafeTensors {
     public func write(to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+            // The temporary names of ShardFormat's AtomicFile, so its cleanup finds those a killed writer left.
+            .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
         let bytes = encoded()
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
             let handle = FileHandle(forWritingAtPath: temporary.path)
@@ -140,7 +141,15 @@ public struct SafeTensors {
             guard dtype == "F32" else { throw malformed("tensor \"\(name)\": expected dtype F32, found \(dtype)") }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw malformed("tensor \"\(name)\": negative extent in \(shape)") }
             let (begin, end) = (offsets[0], offsets[1])
-            let count = shape.reduce(1, *)
+            // The values the shape holds, refusing products the data section cannot hold before they overflow.
+            var count = shape.contains(0) ? 0 : 1
+            for extent in shape where count > 0 {
+                let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+                guard !overflow, product <= dataSize / 4 else {
+                    throw malformed("tensor \"\(name)\": shape \(shape) holds more values than the \(dataSize)-byte data section")
+                }
+                count = product
+            }
             guard begin >= 0, begin <= end, end <= dataSize else {
                 throw malformed("tensor \"\(name)\": data_offsets [\(begin), \(end)] outside the \(dataSize)-byte data section")
             }

@@ -28,7 +28,7 @@ enum RunFiles {
     /// Loads a checkpoint into a fresh model and trainer.
     /// - Returns: The trainer (its model holds the weights) and the file's metadata.
     static func loadTrainer(from path: String) throws -> (GQNTrainer, [String: String]) {
-        let archive = try SafeTensors(contentsOf: path)
+        let archive = try GQNTrainer.verifiedArchive(at: path)
         guard let text = archive.metadata["configuration"],
             let configuration = try? JSONDecoder().decode(GQNConfiguration.self, from: Data(text.utf8))
         else {

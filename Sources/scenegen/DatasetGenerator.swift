@@ -16,7 +16,7 @@ struct DatasetGenerator: Sendable {
     /// name only when complete.
     /// - Parameter progress: called with the number of scenes finished (1 at a time).
     func write(_ shard: GenerationPlan.Shard, to url: URL, progress: (Int) -> Void) throws -> ShardEntry {
-        AtomicFile.removeAbandonedTemporaries(of: url)
+        AtomicFile.removeAbandonedTemporaries(in: url.deletingLastPathComponent(), of: url.lastPathComponent)
         let writer = try ShardWriter(url: url, schema: schema)
         let (family, seed, builder, first) = (family, seed, builder, shard.scenes.lowerBound)
         try OrderedPipeline<SceneRecord>.run(

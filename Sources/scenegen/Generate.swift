@@ -20,6 +20,10 @@ struct Generate: ParsableCommand {
             j % n == i and its own partial manifest; when all are done, `shardtool merge DIR` writes \
             manifest.json. Tools/cluster has Slurm and Kubernetes templates.
 
+            One writer at a time: a second run of the same worker into a directory that is still being \
+            written is refused (the lock file .scenegen-generate*.lock; the kernel releases it when the \
+            process ends, however it ends).
+
             Example: scenegen generate --family rooms_ring_camera --scenes 2000 --out data/rooms --size 32
             """
     )
@@ -106,6 +110,12 @@ struct Generate: ParsableCommand {
         } catch {
             throw ValidationError("cannot create \(out): \(error.localizedDescription)")
         }
+        // One writer per shard set: a second run of the same worker into this directory is refused
+        // (workers of one distributed run own disjoint shards and run side by side).
+        let lock = try DirectoryLock(
+            directory: directory,
+            name: workerCount > 1 ? "scenegen-generate-worker-\(workerIndex)-of-\(workerCount)" : "scenegen-generate")
+        defer { lock.release() }
         let schema = DatasetSchema(width: spec.imageSize, height: spec.imageSize, imageEncoding: encoding,
                                    viewsPerScene: spec.views, hasDepth: depth, hasMasks: masks)
         let plan = GenerationPlan(

@@ -156,4 +156,53 @@ struct OrderTests {
         badRank.worldSize = 2
         #expect(throws: DataLoaderError.self) { _ = try GQNLoader(configuration: badRank) }
     }
+
+    @Test("three epochs over 40 ranks, some of which get no batch: every scene exactly once per epoch, and every rank ends")
+    func ranksWithoutBatches() throws {
+        let directory = try LoaderFixtures.dataset()
+        let worldSize = 40  // rank r owns positions r + 40 j: of 37 scenes, ranks 0...36 get one, 37...39 none
+        var perEpoch: [Int: [UInt64]] = [:]
+        var emptyRanks = 0
+        for rank in 0..<worldSize {
+            let loader = try GQNLoader(configuration: LoaderFixtures.configuration(
+                directory, rank: rank, worldSize: worldSize, epochs: 3))
+            let batches = try LoaderFixtures.drain(loader)
+            if batches.isEmpty { emptyRanks += 1 }
+            for batch in batches { perEpoch[batch.epoch, default: []] += batch.sceneIndices }
+            #expect(loader.state == LoaderState(epoch: 3, position: 0, seed: 7, sceneCount: 37), "rank \(rank)")
+        }
+        #expect(emptyRanks == 3)
+        #expect(perEpoch.keys.sorted() == [0, 1, 2])
+        for (epoch, scenes) in perEpoch {
+            #expect(scenes.count == 37 && Set(scenes) == Set(0..<37), "epoch \(epoch)")
+        }
+        #expect(perEpoch[0] != perEpoch[1])
+    }
+
+    @Test("stopped at 2 ranks and resumed at 1, 3 or 5: the epoch still holds every scene exactly once", arguments: [1, 3, 5])
+    func resumeWithAnotherWorldSize(newWorldSize: Int) throws {
+        let directory = try LoaderFixtures.dataset()
+        var head: [UInt64] = []
+        var states: [LoaderState] = []
+        for rank in 0..<2 {
+            let loader = try GQNLoader(configuration: LoaderFixtures.configuration(directory, rank: rank, worldSize: 2))
+            for _ in 0..<2 { head += try #require(try loader.next()).sceneIndices }
+            states.append(loader.state)
+            loader.stop()
+        }
+        // Two batches of 4 on each of 2 ranks: global positions 0..<16 consumed, the same state on both.
+        let expected = LoaderState(epoch: 0, position: 16, seed: 7, sceneCount: 37)
+        #expect(states == [expected, expected])
+        var rest: [UInt64] = []
+        for rank in 0..<newWorldSize {
+            let loader = try GQNLoader(
+                configuration: LoaderFixtures.configuration(directory, rank: rank, worldSize: newWorldSize), resumingFrom: states[0])
+            rest += try LoaderFixtures.drain(loader).flatMap(\.sceneIndices)
+        }
+        #expect(head.count == 16)
+        #expect((head + rest).count == 37 && Set(head + rest) == Set(0..<37))
+        // The same scenes as one uninterrupted single-rank epoch from the same seed.
+        let single = try LoaderFixtures.drain(GQNLoader(configuration: LoaderFixtures.configuration(directory)))
+        #expect(Set(single.flatMap(\.sceneIndices)) == Set(head + rest))
+    }
 }

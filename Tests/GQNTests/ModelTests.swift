@@ -78,7 +78,18 @@ extension GQNTests {
                 contextImages: data.contextImages, contextViewpoints: data.contextViewpoints,
                 queryViewpoints: data.queryViewpoints, usePriorMean: true)
             #expect(imagined.shape == [batch, 3, s, s])
-            #expect(try model.reconstruct(data, noiseSeed: 1).scalars == loss.mean.scalars)
+            // The reconstruction draws its latents from the posterior, which sees the query image;
+            // imagining from the prior does not: another query image changes the one, not the other.
+            var otherQuery = data
+            otherQuery.queryImages = Tensor.randomUniform(shape: [batch, 3, s, s], lower: 0, upper: 1, seed: 99)
+            let reconstruction = try model.reconstruct(data, noiseSeed: 1).scalars
+            #expect(try model.reconstruct(data, noiseSeed: 1).scalars == reconstruction)
+            #expect(try model.reconstruct(otherQuery, noiseSeed: 1).scalars != reconstruction)
+            let imaginedAgain = try model.generate(
+                contextImages: otherQuery.contextImages, contextViewpoints: otherQuery.contextViewpoints,
+                queryViewpoints: otherQuery.queryViewpoints, usePriorMean: true)
+            #expect(imaginedAgain.scalars == imagined.scalars)
+            #expect(reconstruction != imagined.scalars)
         }
 
         @Test func badShapesAreReported() throws {

@@ -208,7 +208,43 @@ extension GQNTests {
             let trainer = GQNTrainer(model: try GQNModel(configuration: configuration, seed: 2), seed: 1)
             let data = try randomBatch(configuration, batch: 2, views: 2, seed: 6)
             let before = try trainer.model.loss(data, pixelStandardDeviation: 1, noiseSeed: 1).lossValue
-            #expect(throws: GQNError.self) { try trainer.loadCheckpoint(from: path) }
+            let error = #expect(throws: GQNError.self) { try trainer.loadCheckpoint(from: path) }
+            let message = error?.description ?? ""
+            #expect(message.hasPrefix(path + ": tensor \"") && message.contains("expected shape"), "\(message)")
+            #expect(try trainer.model.loss(data, pixelStandardDeviation: 1, noiseSeed: 1).lossValue == before)
+            #expect(trainer.step == 0)
+        }
+
+        @Test("a corrupted or truncated checkpoint is rejected naming the file, and changes nothing")
+        func corruptedCheckpoint() throws {
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("checkpoint.safetensors").path
+            let configuration = testConfiguration()
+            try GQNTrainer(model: try GQNModel(configuration: configuration, seed: 1), seed: 1).saveCheckpoint(to: path)
+            let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            let trainer = GQNTrainer(model: try GQNModel(configuration: configuration, seed: 2), seed: 1)
+            let data = try randomBatch(configuration, batch: 2, views: 2, seed: 6)
+            let before = try trainer.model.loss(data, pixelStandardDeviation: 1, noiseSeed: 1).lossValue
+
+            // A changed value in the data section, and a changed digit of the step in the metadata:
+            // both still parse; the recorded CRC-32C is what catches them.
+            var flipped = original
+            flipped[flipped.count - 10] ^= 0x04
+            var stepChanged = original
+            let needle = Array("\"step\":\"0\"".utf8)
+            let at = try #require((0...(original.count - needle.count)).first { Array(original[$0..<($0 + needle.count)]) == needle })
+            stepChanged[at + needle.count - 2] = UInt8(ascii: "7")
+            for (name, bytes) in [("a flipped data byte", flipped), ("a changed step", stepChanged)] {
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                let error = #expect(throws: GQNError.self, "\(name)") { try trainer.loadCheckpoint(from: path) }
+                #expect(error?.description.hasPrefix(path + ": corrupted: its contents' CRC-32C is ") == true, "\(name): \(String(describing: error))")
+            }
+            // Cut short: the header promises data the file no longer has.
+            try Data(original.prefix(original.count / 2)).write(to: URL(fileURLWithPath: path))
+            let truncated = #expect(throws: TensorError.self) { try trainer.loadCheckpoint(from: path) }
+            #expect(truncated?.description.hasPrefix(path + ": ") == true && truncated?.description.contains("data section") == true,
+                    "\(String(describing: truncated))")
             #expect(try trainer.model.loss(data, pixelStandardDeviation: 1, noiseSeed: 1).lossValue == before)
             #expect(trainer.step == 0)
         }

@@ -133,6 +133,42 @@ struct PNGCodecTests {
         #expect(throws: PNGError.tooLarge(width: 100_000, height: 4, limit: 16_384)) { try PNGCodec.decodeRGB8(png) }
     }
 
+    @Test("a chunk declaring more bytes than the file holds is refused before libpng allocates it")
+    func chunkLongerThanFile() throws {
+        // Found by fuzzing: 46 bytes whose iTXt chunk declares 1,212,440,604; libpng allocated that much for it.
+        let png: [UInt8] = [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+            0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x64, 0x08, 0x10, 0x00, 0x00, 0x00, 0x00, 0xB1, 0xF4, 0x3D,
+            0x78, 0x48, 0x44, 0x60, 0x1C, 0x69, 0x54, 0x58, 0x74, 0x78, 0x48, 0x44, 0x60, 0x82,
+        ]
+        let error = #expect(throws: PNGError.self) { try PNGCodec.decodeRGB8(png) }
+        #expect(error?.description == "corrupt PNG: chunk \"iTXt\" at byte offset 33 declares 1212440604 bytes, "
+                    + "but the file has 1 after its header", "\(String(describing: error))")
+        var out = [UInt8](repeating: 0, count: 8 * 25608 * 3)
+        #expect(throws: PNGError.self) {
+            try png.withUnsafeBytes { data in
+                try out.withUnsafeMutableBytes { try PNGCodec.decodeRGB8(data, into: $0, expectedWidth: 8, expectedHeight: 25608) }
+            }
+        }
+    }
+
+    @Test("a header claiming more pixels than the file's bytes can inflate to is refused before allocation")
+    func moreThanTheFileCanHold() throws {
+        // Found by fuzzing: 219 bytes claiming 11,784 x 16,136 RGB pixels made decodeRGB8 allocate 570 MB.
+        var png = try PNGCodec.encode(gradient(width: 4, height: 4))
+        let (width, height): (UInt32, UInt32) = (11_784, 16_136)
+        png.replaceSubrange(16..<24, with: withUnsafeBytes(of: width.bigEndian, Array.init) + withUnsafeBytes(of: height.bigEndian, Array.init))
+        let crc = crc32(Array(png[12..<29]))
+        png.replaceSubrange(29..<33, with: withUnsafeBytes(of: crc.bigEndian, Array.init))
+        let error = #expect(throws: PNGError.self) { try PNGCodec.decodeRGB8(png) }
+        #expect(error?.description.hasPrefix("corrupt PNG: the header declares 11784x16136 pixels, more than a \(png.count)-byte file can hold") == true,
+                "\(String(describing: error))")
+        // A real image at the other extreme of compression still decodes: one colour, 1,024 x 1,024.
+        let flat = Bitmap<UInt8>(width: 1024, height: 1024, channels: 3, samples: [UInt8](repeating: 200, count: 1024 * 1024 * 3))
+        let encoded = try PNGCodec.encode(flat)
+        #expect(try PNGCodec.decodeRGB8(encoded).samples == flat.samples, "\(encoded.count) bytes")
+    }
+
     @Test("encoding an empty bitmap is an error")
     func emptyBitmap() {
         #expect(throws: PNGError.self) { try PNGCodec.encode(Bitmap<UInt8>(width: 0, height: 0, channels: 3)) }

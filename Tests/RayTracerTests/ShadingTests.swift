@@ -64,18 +64,23 @@ struct ShadingTests {
         #expect(top > 150, "the sphere's top is bright red: \(top)")
     }
 
-    @Test("checker and stripe textures alternate at their scale")
-    func textures() {
-        let material = Material(color: [1, 1, 1], texture: .checker(secondColor: [0, 0, 0], scale: 1))
+    @Test("checker and stripe textures alternate at their scale", arguments: [
+        // Points (x, y) on the floor, seen from straight above, and the colour each texture gives there.
+        (Texture.checker(secondColor: [0, 0, 0], scale: 1), [Float(1), 0, 1, 0, 0, 0]),
+        (Texture.stripes(secondColor: [0, 0, 0], scale: 1, alongY: false), [1, 0, 0, 0, 1, 1]),
+        (Texture.stripes(secondColor: [0, 0, 0], scale: 1, alongY: true), [1, 1, 0, 1, 0, 0]),
+        (Texture.stripes(secondColor: [0, 0, 0], scale: 2, alongY: false), [1, 1, 1, 0, 1, 1]),
+    ])
+    func textures(texture: Texture, expected: [Float]) {
+        let material = Material(color: [1, 1, 1], texture: texture)
         let floor = Shape.rectangle(center: .zero, edgeU: [10, 0, 0], edgeV: [0, 10, 0], material: material)
         let scene = Scene(camera: Camera(position: [0, 0, 5], yaw: 0, pitch: -.pi / 2, width: 1, height: 1),
                           shapes: [floor], lights: [], ambient: [1, 1, 1])
         var rng = PCG32(seed: 0, stream: 0)
+        let points: [(Float, Float)] = [(0.5, 0.5), (1.5, 0.5), (1.5, 1.5), (-0.5, 0.5), (0.5, 1.5), (0.5, -0.5)]
         let colors = CompiledScene(scene: scene).withTraceContext { context in
-            [Vector3(0.5, 0.5, 5), Vector3(1.5, 0.5, 5), Vector3(1.5, 1.5, 5), Vector3(-0.5, 0.5, 5)].map {
-                context.radiance(origin: $0, direction: [0, 0, -1], rng: &rng).x
-            }
+            points.map { context.radiance(origin: Vector3($0.0, $0.1, 5), direction: [0, 0, -1], rng: &rng).x }
         }
-        #expect(colors == [1, 0, 1, 0])
+        #expect(colors == expected, "\(texture)")
     }
 }

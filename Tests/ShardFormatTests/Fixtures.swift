@@ -112,3 +112,19 @@ extension [UInt8] {
         (0..<8).reduce(0) { $0 | UInt64(self[offset + $1]) << (8 * UInt64($1)) }
     }
 }
+
+/// Tests that set process-wide state (the compute thread count, the buffer pool's counters, a
+/// simulated full disk) and compare results bit for bit: tests running alongside would see that
+/// state and disturb those results, so they run only in a serial run (`swift test --no-parallel`,
+/// as Tools/test.sh runs the suite), and refuse with this message in a parallel one.
+struct SerialRunRequired: Error, CustomStringConvertible {
+    var description: String {
+        "this suite sets process-wide state (thread count, allocation counters, simulated disk space) and must not run "
+            + "alongside other tests: run `swift test --no-parallel` (Tools/test.sh does)"
+    }
+
+    /// Throws unless the test process was started for a serial run.
+    static func check() throws {
+        guard CommandLine.arguments.contains("--no-parallel") else { throw SerialRunRequired() }
+    }
+}

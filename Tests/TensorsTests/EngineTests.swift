@@ -3,6 +3,8 @@ import Testing
 
 extension TensorsTests {
     @Suite("Engine: memory reuse, determinism, noise, initialisation") struct EngineTests {
+        init() throws { try SerialRunRequired.check() }
+
         /// A miniature GQN-like step: conv, LSTM cell, transposed conv, losses, Adam.
         func step(_ parameters: ParameterSet, _ handles: [ParameterSet.Parameter], _ adam: inout Adam, seed: UInt64) throws -> Float {
             let tape = Tape()

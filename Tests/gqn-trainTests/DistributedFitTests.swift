@@ -137,7 +137,9 @@ struct DistributedFitTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: parallel).sorted()
         let events = files.filter { $0.hasPrefix("events.out.tfevents.") }
         #expect(events.count == 1, "\(files)")
-        #expect(files.filter { !events.contains($0) } == ["checkpoint.safetensors", "metrics.jsonl", "run.json"], "\(files)")
+        #expect(
+            files.filter { !events.contains($0) } == [".gqn-train-fit.lock", "checkpoint.safetensors", "metrics.jsonl", "run.json"],
+            "\(files)")
     }
 
     @Test("eval under mpirun -np 2 prints the figures of one process")

@@ -12,6 +12,8 @@ import Testing
 /// eval over object and room pixels, sample --uncertainty and probe, run in-process.
 @Suite("gqn-train measurements", .serialized)
 struct MeasurementCommandTests {
+    init() throws { try SerialRunRequired.check() }
+
     /// The error message a throwing body gives.
     static func message(_ body: () throws -> Void) -> String {
         do { try body() } catch { return "\(error)" }

@@ -9,6 +9,8 @@ import Testing
 /// PyTorch side (Tools/check_pytorch_reference.py, run by Tools/test.sh) recomputes it.
 @Suite("write-reference-fixture", .serialized)
 struct ReferenceFixtureTests {
+    init() throws { try SerialRunRequired.check() }
+
     @Test("the fixture holds the parameters before the step, the trainer's loss and gradients, and the step's noise")
     func recordsTheFirstTrainingStep() throws {
         let directory = TrainFixtures.path("reference")
@@ -63,8 +65,14 @@ struct ReferenceFixtureTests {
 
     @Test("bad arguments are rejected before anything runs")
     func badArguments() {
-        #expect(throws: (any Error).self) { try WriteReferenceFixture.parse(["dir", "--config", "huge"]) }
-        #expect(throws: (any Error).self) { try WriteReferenceFixture.parse(["dir", "--config", "tiny", "--context", "4"]) }
-        #expect(throws: (any Error).self) { try WriteReferenceFixture.parse(["dir", "--batch", "0"]) }
+        let cases = [
+            (["dir", "--config", "huge"], "The value 'huge' is invalid for '--config <config>'. Please provide one of 'tiny', 'small' or 'paper'."),
+            (["dir", "--config", "tiny", "--context", "4"], "--context must be in 1...3 for tiny, found 4"),
+            (["dir", "--batch", "0"], "--batch must be at least 1, found 0"),
+        ]
+        for (arguments, expected) in cases {
+            let message = GQNTrainTests.commandLineMessage { _ = try WriteReferenceFixture.parse(arguments) }
+            #expect(message.contains(expected), "\(arguments): \(message)")
+        }
     }
 }

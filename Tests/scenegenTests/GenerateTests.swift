@@ -1,11 +1,13 @@
 import Foundation
-import ShardFormat
 import Testing
+@testable import ShardFormat
 @testable import scenegen
 
 /// End-to-end generation: determinism across threads, workers and interruptions.
 @Suite("scenegen generate", .serialized)
 struct GenerateTests {
+    init() throws { try SerialRunRequired.check() }
+
     static let family = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Scenes/rooms_ring_camera.json").path
@@ -35,6 +37,12 @@ struct GenerateTests {
             files[name] = try Data(contentsOf: directory.appendingPathComponent(name))
         }
         return files
+    }
+
+    /// The message of the error `body` throws, as the command line prints it, or "no error".
+    func message(_ body: () throws -> Void) -> String {
+        do { try body() } catch { return Generate.message(for: error) }
+        return "no error"
     }
 
     func shardFiles(_ files: [String: Data]) -> [String: Data] {
@@ -102,31 +110,135 @@ struct GenerateTests {
         #expect(!fm.fileExists(atPath: stale.path), "the abandoned temporary file was cleaned up")
     }
 
+    @Test("a disk that fills in the third shard: an error naming it, earlier shards intact, no partial file; rerun with space, the same dataset")
+    func diskFull() throws {
+        let clean = try scratch("disk-full-clean"), full = try scratch("disk-full")
+        try generate(clean)
+        let size = { (name: String) in try Data(contentsOf: clean.appendingPathComponent(name)).count }
+        let space = try size("generation.json") + size("train-00000-of-00003.gqnshard") + size("train-00001-of-00003.gqnshard")
+            + size("train-00002-of-00003.gqnshard") / 2
+        AtomicFile.simulatedDiskSpace.set(space)
+        let failure = message { try generate(full) }
+        AtomicFile.simulatedDiskSpace.set(nil)
+        let third = full.appendingPathComponent("train-00002-of-00003.gqnshard").path
+        #expect(failure.contains("\(third): write (to its temporary file .train-00002-of-00003.gqnshard.partial-"), "\(failure)")
+        #expect(failure.contains("No space left on device"), "\(failure)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: full.path).filter { !$0.hasSuffix(".lock") }.sorted()
+        #expect(names == ["generation.json", "train-00000-of-00003.gqnshard", "train-00001-of-00003.gqnshard"], "\(names)")
+        for name in names where name.hasSuffix(".gqnshard") {
+            #expect(try Data(contentsOf: full.appendingPathComponent(name)) == Data(contentsOf: clean.appendingPathComponent(name)))
+        }
+        try generate(full)
+        #expect(try contents(full) == contents(clean))
+    }
+
     @Test("different arguments into the same directory are refused; same arguments verify")
     func mixing() throws {
         let out = try scratch("mixing")
         try generate(out)
-        #expect(throws: (any Error).self) { try generate(out, ["--seed", "5"]) }
-        #expect(throws: (any Error).self) { try generate(out, ["--shard-size", "5"]) }
+        let before = try contents(out)
+        let seed = message { try generate(out, ["--seed", "5"]) }
+        #expect(seed.contains("\(out.path) holds a dataset generated with other arguments: --seed (0 there, 5 here)"), "\(seed)")
+        let shardSize = message { try generate(out, ["--shard-size", "5"]) }
+        #expect(shardSize.contains("--shard-size (4 there, 5 here)"), "\(shardSize)")
+        #expect(try contents(out) == before, "a refused run changes nothing")
         try generate(out) // same arguments: verifies and completes nothing
         // A corrupted existing shard is reported, not silently replaced.
         let shard = out.appendingPathComponent("train-00001-of-00003.gqnshard")
         var bytes = try Data(contentsOf: shard)
         bytes[bytes.count / 2] ^= 0xFF
         try bytes.write(to: shard)
-        #expect(throws: (any Error).self) { try generate(out) }
+        let corrupt = message { try generate(out) }
+        #expect(corrupt.contains("\(shard.path): existing shard: expected a complete shard of this dataset") && corrupt.contains("CRC-32C mismatch"), "\(corrupt)")
         #expect(try Data(contentsOf: shard) == bytes, "the corrupt shard is left as it was")
     }
 
     @Test("bad arguments are rejected before any work")
     func validation() throws {
         let out = try scratch("validation")
-        #expect(throws: (any Error).self) { try generate(out, ["--split", "train=0.5,test=0.2"]) }
-        #expect(throws: (any Error).self) { try generate(out, ["--worker-index", "2", "--worker-count", "2"]) }
-        #expect(throws: (any Error).self) {
+        let split = message { try generate(out, ["--split", "train=0.5,test=0.2"]) }
+        #expect(split.contains("--split: fractions must sum to 1, found 0.7"), "\(split)")
+        let worker = message { try generate(out, ["--worker-index", "2", "--worker-count", "2"]) }
+        #expect(worker.contains("--worker-index must be in 0..<--worker-count (2), found 2"), "\(worker)")
+        let family = message {
             let command = try Generate.parse(["--family", "no_such_family", "--scenes", "1", "--out", out.path])
             try command.run()
         }
+        #expect(family.contains("no family \"no_such_family\"") && family.contains("rooms_ring_camera"), "\(family)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(Manifest.fileName).path))
+    }
+
+    @Test("a second generate into a directory being written is refused, naming it and the writer's PID; nothing changes")
+    func secondWriterRefused() throws {
+        let out = try scratch("locked")
+        try generate(out, ["--scenes", "4"])
+        let before = try contents(out)
+        let holder = try DirectoryLock(directory: out, name: "scenegen-generate")
+        let refused = message { try generate(out, ["--scenes", "4"]) }
+        #expect(refused.contains("\(out.path): another process (PID \(getpid())) is writing into this directory"), "\(refused)")
+        #expect(try contents(out) == before)
+        holder.release()
+        try generate(out, ["--scenes", "4"])
+
+        // Workers of one distributed run write side by side: each holds its own lock.
+        let shared = try scratch("locked-workers")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        let workerZero = try DirectoryLock(directory: shared, name: "scenegen-generate-worker-0-of-2")
+        try generate(shared, ["--worker-index", "1", "--worker-count", "2"])
+        let second = message { try generate(shared, ["--worker-index", "0", "--worker-count", "2"]) }
+        #expect(second.contains("another process (PID \(getpid()))"), "\(second)")
+        workerZero.release()
+    }
+
+    @Test("the lock dies with its process: a generate killed with SIGKILL while writing leaves it free, and a rerun completes the dataset")
+    func lockReleasedWhenWriterDies() throws {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let executable = try #require(
+            [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("scenegen") }
+                .first { FileManager.default.isExecutableFile(atPath: $0.path) },
+            "scenegen is not built next to the tests")
+        let out = try scratch("killed"), clean = try scratch("killed-clean")
+        let arguments = ["--scenes", "1000", "--shard-size", "10", "--threads", "1"]
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [
+            "generate", "--family", Self.family, "--size", "16", "--views", "3", "--spp", "1", "--out", out.path,
+            "--split", "train=0.7,test=0.3", "--masks",
+        ] + arguments
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until it has written a first shard (it holds the lock from before its first file).
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).contains(where: {
+            $0.hasSuffix(".gqnshard")
+        }) {
+            usleep(2_000)
+        }
+        let refused = message { try generate(out, arguments) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(refused.contains("another process (PID \(process.processIdentifier))"), "\(refused)")
+        #expect(process.terminationReason == .uncaughtSignal, "the writer finished before it could be killed")
+
+        try generate(out, arguments)
+        try generate(clean, arguments)
+        #expect(try contents(out) == contents(clean))
+    }
+}
+
+/// Tests that set process-wide state (the compute thread count, the buffer pool's counters, a
+/// simulated full disk) and compare results bit for bit: tests running alongside would see that
+/// state and disturb those results, so they run only in a serial run (`swift test --no-parallel`,
+/// as Tools/test.sh runs the suite), and refuse with this message in a parallel one.
+struct SerialRunRequired: Error, CustomStringConvertible {
+    var description: String {
+        "this suite sets process-wide state (thread count, allocation counters, simulated disk space) and must not run "
+            + "alongside other tests: run `swift test --no-parallel` (Tools/test.sh does)"
+    }
+
+    /// Throws unless the test process was started for a serial run.
+    static func check() throws {
+        guard CommandLine.arguments.contains("--no-parallel") else { throw SerialRunRequired() }
     }
 }
