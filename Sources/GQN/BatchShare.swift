@@ -2,7 +2,7 @@
 /// noise those rows get when one process trains on the whole batch.
 ///
 /// The loader gives rank `r` of `n` the global positions `r, r + n, r + 2n, ...` of every
-/// global batch (``DataLoader/LoaderConfiguration/rank``), so local row `m` is global row
+/// global batch (``/DataLoader/LoaderConfiguration/rank``), so local row `m` is global row
 /// `r + n m`. A step's noise is drawn for all `globalSize` rows, keyed by the step alone, and
 /// each rank keeps its rows: `n` ranks with batch `B / n` then compute, row for row, what one
 /// process computes with batch `B`.

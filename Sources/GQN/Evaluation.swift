@@ -57,9 +57,10 @@ public struct Evaluation: Sendable {
     ///   - checkpoint: The checkpoint's path (reported).
     ///   - directory: The dataset directory.
     ///   - split: The split to evaluate.
+    ///   - communicator: The ranks sharing the work (alone by default).
     /// - Returns: The report, with one ``EvaluationFigures`` per context count in order.
     /// - Throws: ``MeasurementError`` for unreadable data, an empty split or bad settings;
-    ///   ``GQNError`` and ``Tensors/TensorError`` from the model.
+    ///   ``GQNError`` and ``/Tensors/TensorError`` from the model.
     public func run(
         model: GQNModel, step: Int, sigma: Float, checkpoint: String, directory: URL, split: String,
         communicator: Communicator = .single

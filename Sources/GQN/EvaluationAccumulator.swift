@@ -48,7 +48,7 @@ struct EvaluationAccumulator {
     private var image = RegionSums(), objects = RegionSums(), room = RegionSums()
 
     /// Adds one batch: its per-image NLL and KL (`[B]` each) and its predictions, compared
-    /// with the batch's query images. Pixels are split by ``DataLoader/GQNBatch/queryMasks``
+    /// with the batch's query images. Pixels are split by ``/DataLoader/GQNBatch/queryMasks``
     /// when the batch has them.
     mutating func add(_ batch: GQNBatch, nll batchNLL: [Float], kl batchKL: [Float], predictions p: Predictions) {
         let plane = batch.height * batch.width

@@ -55,7 +55,7 @@ public struct GQNLoss {
 /// that summarises context views of a scene, and a ConvDRAW generator that renders the
 /// scene from a query viewpoint.
 ///
-/// The model owns its parameters (``parameters``, one flat ``ParameterSet``); its
+/// The model owns its parameters (``parameters``, one flat ``/Tensors/ParameterSet``); its
 /// functions are pure given the parameters and a noise seed.
 public final class GQNModel {
     /// The architecture.
@@ -126,7 +126,7 @@ public final class GQNModel {
     ///   - share: Which rows of a global batch `batch` holds (data-parallel training), so the
     ///     latent noise is theirs; nil when the batch is the whole of its own.
     /// - Returns: The loss and its parts.
-    /// - Throws: ``GQNError`` for badly shaped inputs, ``TensorError`` from the engine.
+    /// - Throws: ``GQNError`` for badly shaped inputs, ``/Tensors/TensorError`` from the engine.
     public func loss(
         _ batch: GQNTensorBatch, pixelStandardDeviation: Float, noiseSeed: UInt64, tracked: TrackedParameters? = nil,
         share: BatchShare? = nil
@@ -173,7 +173,7 @@ public final class GQNModel {
         try loss(batch, pixelStandardDeviation: 1, noiseSeed: noiseSeed).mean
     }
 
-    /// The latent noise that ``loss(_:pixelStandardDeviation:noiseSeed:tracked:)`` and
+    /// The latent noise that ``loss(_:pixelStandardDeviation:noiseSeed:tracked:share:)`` and
     /// ``generate(contextImages:contextViewpoints:queryViewpoints:usePriorMean:noiseSeed:)``
     /// draw for `noiseSeed`: one standard normal tensor `eps` per generation step, used as
     /// `z = mean + std * eps`.

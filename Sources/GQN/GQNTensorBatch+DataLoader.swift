@@ -6,8 +6,8 @@ extension GQNTensorBatch {
     ///
     /// The loader's buffers are already NCHW Float32 in [0, 1] and viewpoints are
     /// `[x, y, z, cos yaw, sin yaw, cos pitch, sin pitch]`, so the values are copied as they are.
-    /// - Parameter batch: A batch from ``DataLoader/GQNLoader/next()``.
-    /// - Throws: ``Tensors/TensorError`` when a buffer's length does not match its shape
+    /// - Parameter batch: A batch from ``/DataLoader/GQNLoader/next()``.
+    /// - Throws: ``/Tensors/TensorError`` when a buffer's length does not match its shape
     ///   (the loader's initializer already checks this).
     public init(_ batch: GQNBatch) throws {
         let (b, k, h, w) = (batch.batchSize, batch.contextCount, batch.height, batch.width)

@@ -41,7 +41,7 @@ extension GQNTrainer {
     /// written before there was one are read unchecked).
     /// - Parameter path: The file.
     /// - Returns: The archive.
-    /// - Throws: ``Tensors/TensorError`` when the file is unreadable or not a safetensors file;
+    /// - Throws: ``/Tensors/TensorError`` when the file is unreadable or not a safetensors file;
     ///   ``GQNError/checkpointMismatch(path:detail:)`` naming both checksums when its contents changed.
     public static func verifiedArchive(at path: String) throws -> SafeTensors {
         let archive = try SafeTensors(contentsOf: path)

@@ -23,13 +23,13 @@ public struct GQNStepResult: Sendable, Codable, Equatable {
 
 /// Trains a ``GQNModel`` with Adam, the annealed learning rate and the annealed pixel sigma.
 ///
-/// A step: zero the gradients, forward on a fresh ``Tensors/Tape`` with
+/// A step: zero the gradients, forward on a fresh ``/Tensors/Tape`` with
 /// `sigma_t`, backward, one Adam update with `lr_t` (Adam applies its bias correction
 /// once, itself). `t` is the number of steps already taken. The latent noise of step
 /// `t` is keyed by `(seed, t)`, so training is deterministic for a fixed seed, data
 /// order and thread count, and a resumed run continues exactly where it stopped.
 ///
-/// Data-parallel: with a ``Distributed/Communicator`` of `n` ranks, each rank trains on its
+/// Data-parallel: with a ``/Distributed/Communicator`` of `n` ranks, each rank trains on its
 /// share of the global batch (rows `r, r + n, ...`, with those rows' latent noise, see
 /// ``BatchShare``), the gradients are averaged across ranks by one allreduce over the flat
 /// gradient buffer, and every rank applies the same Adam update, so the parameters stay
@@ -40,7 +40,7 @@ public final class GQNTrainer {
     public let model: GQNModel
     /// Keys the latent noise of every step.
     public let seed: UInt64
-    /// The ranks training together (``Distributed/Communicator/single`` alone).
+    /// The ranks training together (``/Distributed/Communicator/single`` alone).
     public let communicator: Communicator
     /// Wall-clock seconds of the last step's gradient allreduce (0 for a single process).
     public private(set) var lastAllreduceSeconds = 0.0
@@ -73,7 +73,7 @@ public final class GQNTrainer {
     /// Adam's own update count (equal to ``step`` unless the state was restored inconsistently).
     public var optimizerStep: Int { optimizer.step }
 
-    /// The noise seed that training step `step` hands to ``GQNModel/loss(_:pixelStandardDeviation:noiseSeed:tracked:)``.
+    /// The noise seed that training step `step` hands to ``GQNModel/loss(_:pixelStandardDeviation:noiseSeed:tracked:share:)``.
     ///
     /// With ``GQNModel/latentNoise(batchSize:noiseSeed:)`` it lets a reference
     /// implementation reproduce a training step's latent noise exactly.
@@ -86,8 +86,8 @@ public final class GQNTrainer {
     ///   rank's share of the global batch (every rank's share the same size).
     /// - Returns: The step's loss, its parts and the schedule values it used (means over the
     ///   global batch).
-    /// - Throws: ``GQNError`` for badly shaped batches, ``TensorError`` from the engine,
-    ///   ``Distributed/DistributedError`` when the allreduce fails.
+    /// - Throws: ``GQNError`` for badly shaped batches, ``/Tensors/TensorError`` from the engine,
+    ///   ``/Distributed/DistributedError`` when the allreduce fails.
     @discardableResult
     public func train(on batch: GQNTensorBatch) throws -> GQNStepResult {
         let sigma = schedule.pixelStandardDeviation(at: step)
@@ -128,7 +128,7 @@ public final class GQNTrainer {
 
     /// Checks that every rank holds the same parameters (a checksum of their bits compared
     /// across ranks); nothing to check for a single process.
-    /// - Throws: ``Distributed/DistributedError/mismatch(what:detail:)`` on every rank when
+    /// - Throws: ``/Distributed/DistributedError/mismatch(what:detail:)`` on every rank when
     ///   any two differ.
     public func checkReplicasAgree() throws {
         guard communicator.size > 1 else { return }
@@ -148,12 +148,12 @@ public final class GQNTrainer {
     /// file, written atomically (temporary file, fsync, rename).
     ///
     /// The parameters are stored under their names, so the file also loads with
-    /// ``Tensors/ParameterSet/load(from:)`` and with Python's `safetensors`; the moments
+    /// ``/Tensors/ParameterSet/load(from:)`` and with Python's `safetensors`; the moments
     /// are flat `[scalars]` tensors `optimizer.first_moment` / `optimizer.second_moment`.
     /// - Parameters:
     ///   - path: The destination file.
     ///   - metadata: Extra string metadata (data set, command line, ...).
-    /// - Throws: ``Tensors/TensorError/io(path:detail:)`` when the file cannot be written.
+    /// - Throws: ``/Tensors/TensorError/io(path:detail:)`` when the file cannot be written.
     public func saveCheckpoint(to path: String, metadata: [String: String] = [:]) throws {
         let parameters = model.parameters
         var tensors: [String: Tensor] = [:]
@@ -183,7 +183,7 @@ public final class GQNTrainer {
     /// - Parameters:
     ///   - path: The destination file.
     ///   - metadata: Extra string metadata (how the model was trained, say).
-    /// - Throws: ``Tensors/TensorError`` when the file cannot be written.
+    /// - Throws: ``/Tensors/TensorError`` when the file cannot be written.
     public func saveWeights(to path: String, metadata: [String: String] = [:]) throws {
         let parameters = model.parameters
         var tensors: [String: Tensor] = [:]
@@ -210,7 +210,7 @@ public final class GQNTrainer {
     /// - Parameter path: The checkpoint file.
     /// - Returns: The file's metadata.
     /// - Throws: ``GQNError/checkpointMismatch(path:detail:)`` when a tensor is missing or has
-    ///   another shape; ``Tensors/TensorError`` when the file is unreadable or malformed.
+    ///   another shape; ``/Tensors/TensorError`` when the file is unreadable or malformed.
     @discardableResult
     public func loadCheckpoint(from path: String) throws -> [String: String] {
         let archive = try Self.verifiedArchive(at: path)

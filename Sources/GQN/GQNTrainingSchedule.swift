@@ -39,7 +39,7 @@ public struct LinearAnnealing: Sendable, Hashable, Codable, CustomStringConverti
 /// - Pixel standard deviation: `sigma_t = max(0.7 + (2.0 - 0.7)(1 - t / 200_000), 0.7)`.
 /// - Learning rate: `mu_t = max(5e-5 + (5e-4 - 5e-5)(1 - t / 1_600_000), 5e-5)`.
 /// - Adam: beta1 0.9, beta2 0.999, epsilon 1e-8, bias correction applied exactly once
-///   (inside ``Tensors/Adam``, folded into the step size and denominator; the annealed
+///   (inside ``/Tensors/Adam``, folded into the step size and denominator; the annealed
 ///   rate is handed to it as is, never pre-corrected).
 ///
 /// `t` counts completed training steps, so the first step uses the initial values.

@@ -21,7 +21,7 @@ public enum RunDirectory {
 
     /// The checkpoint metadata key of the ``RunSettings`` (JSON).
     public static let settingsKey = "gqn_train.settings"
-    /// The checkpoint metadata key of the loader's ``DataLoader/LoaderState`` (JSON).
+    /// The checkpoint metadata key of the loader's ``/DataLoader/LoaderState`` (JSON).
     public static let loaderStateKey = "gqn_train.loader_state"
     /// The checkpoint metadata key of the training seconds so far.
     public static let elapsedKey = "gqn_train.elapsed_s"
@@ -61,7 +61,10 @@ public enum RunDirectory {
     }
 
     /// Checks that a dataset's images fit a configuration.
-    /// - Parameter data: The dataset argument, for the message.
+    /// - Parameters:
+    ///   - schema: The dataset's schema.
+    ///   - configuration: The configuration to train or evaluate.
+    ///   - data: The dataset argument, for the message.
     /// - Throws: ``TrainingRunError/unusableData(data:detail:)``.
     public static func checkImages(_ schema: DatasetSchema, _ configuration: GQNConfiguration, data: String) throws {
         guard schema.width == configuration.imageSize, schema.height == configuration.imageSize else {

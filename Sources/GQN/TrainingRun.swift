@@ -33,7 +33,7 @@ public final class TrainingRun {
         public var batch: Int?
         /// Seeds the parameters, the data order and the latent noise.
         public var seed: UInt64 = 1
-        /// Compute threads per rank (recorded; the caller sets ``Tensors/ComputeThreads``).
+        /// Compute threads per rank (recorded; the caller sets ``/Tensors/ComputeThreads``).
         public var threads = 2
         /// The named schedule.
         public var schedule: GQNTrainingSchedule.Preset = .paper

@@ -95,7 +95,10 @@ public enum AtomicFile {
     }
 
     /// Writes `bytes` to `destination` atomically, creating its directory when missing.
-    /// - Parameter replacing: whether an existing file may be replaced (whole or not at all).
+    /// - Parameters:
+    ///   - bytes: The file's contents.
+    ///   - destination: The file to write.
+    ///   - replacing: Whether an existing file may be replaced (whole or not at all).
     /// - Throws: `.alreadyExists` when it may not, `.io` naming the path otherwise.
     public static func save(_ bytes: [UInt8], to destination: URL, replacing: Bool = true) throws(ShardFormatError) {
         let directory = destination.deletingLastPathComponent()

@@ -47,8 +47,16 @@ public struct Manifest: Codable, Hashable, Sendable {
     public var worker: Worker?
 
     /// Creates a manifest.
-    /// - Parameter formatVersion: The version to record; by default the schema's, the one
-    ///   its shards are written with.
+    /// - Parameters:
+    ///   - generator: The generator's name and version.
+    ///   - familySpec: The family spec the scenes were sampled from, as JSON.
+    ///   - datasetSeed: The dataset seed.
+    ///   - schema: The schema of every shard.
+    ///   - splits: The splits, in order.
+    ///   - shards: Every shard (only this worker's in a partial manifest).
+    ///   - worker: Set in partial manifests only.
+    ///   - formatVersion: The version to record; by default the schema's, the one
+    ///     its shards are written with.
     public init(
         formatVersion: Int? = nil, generator: String, familySpec: JSONValue,
         datasetSeed: UInt64, schema: DatasetSchema, splits: [DatasetSplit], shards: [ShardEntry], worker: Worker? = nil

@@ -2,7 +2,7 @@ import DataLoader
 import Foundation
 import ShardFormat
 
-/// What `shardtool batches` prints: the batches a ``GQNLoader`` returns, one JSON line each,
+/// What `shardtool batches` prints: the batches a ``/DataLoader/GQNLoader`` returns, one JSON line each,
 /// without their pixels: which scenes, which of their views, the context count, the state
 /// after the batch, and CRC-32C checksums of the float buffers. Other loaders of our shards
 /// (the Python package's) compare their batches with these line by line.
@@ -48,7 +48,7 @@ public struct BatchListing: Codable, Equatable, Sendable {
     }
 
     /// Every batch of a loader with `configuration`, listed in order.
-    /// - Throws: ``DataLoaderError`` from the loader.
+    /// - Throws: ``/DataLoader/DataLoaderError`` from the loader.
     public static func list(_ configuration: LoaderConfiguration, resumingFrom state: LoaderState? = nil,
                             _ body: (BatchListing) throws -> Void) throws {
         let loader = try GQNLoader(configuration: configuration, resumingFrom: state)

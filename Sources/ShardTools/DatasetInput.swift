@@ -14,7 +14,7 @@ public enum DatasetInput: Sendable {
 
     /// Opens a dataset directory (or its `manifest.json`) or a shard file.
     /// - Throws: ``ShardToolError/noSuchPath(path:)``, ``ShardToolError/notADataset(path:hint:)``
-    ///   for a directory without a manifest, or the ``ShardFormatError`` of a manifest or
+    ///   for a directory without a manifest, or the ``/ShardFormat/ShardFormatError`` of a manifest or
     ///   shard that cannot be read.
     public static func open(path: String) throws -> DatasetInput {
         var isDirectory: ObjCBool = false
@@ -66,7 +66,7 @@ public enum DatasetInput: Sendable {
     ///   - shard: A shard file name the manifest lists; only for datasets.
     /// - Returns: The record, with the shard it came from and its position there.
     /// - Throws: ``ShardToolError`` when the number is out of range or `shard` is not listed,
-    ///   and the reader's ``ShardFormatError`` for a bad record.
+    ///   and the reader's ``/ShardFormat/ShardFormatError`` for a bad record.
     public func record(_ number: UInt64, shard: String? = nil) throws -> LocatedRecord {
         switch self {
         case .shard(let reader):
@@ -102,7 +102,7 @@ public enum DatasetInput: Sendable {
     ///     one must be present. Nil means every record (a dataset's in manifest order).
     ///   - body: Called with each record.
     /// - Throws: ``ShardToolError/recordOutOfRange(path:record:available:)`` before reading
-    ///   anything when `range` is not all present; a record's ``ShardFormatError``; what
+    ///   anything when `range` is not all present; a record's ``/ShardFormat/ShardFormatError``; what
     ///   `body` throws.
     public func forEachRecord(in range: Range<UInt64>? = nil, _ body: (LocatedRecord) throws -> Void) throws {
         switch self {

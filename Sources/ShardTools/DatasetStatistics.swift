@@ -80,7 +80,7 @@ public struct DatasetStatistics: Codable, Equatable, Sendable {
     public init() {}
 
     /// Counts every record of `input`, reading one at a time.
-    /// - Throws: A record's ``ShardFormatError`` (run `verify` to list them all).
+    /// - Throws: A record's ``/ShardFormat/ShardFormatError`` (run `verify` to list them all).
     public init(_ input: DatasetInput) throws {
         try input.forEachRecord { add($0.record) }
     }

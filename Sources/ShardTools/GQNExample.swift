@@ -56,7 +56,7 @@ public struct GQNExample: Sendable, Equatable {
     ///   - path: The file, for errors.
     ///   - record: The record's index in the file, for errors.
     ///   - dataOffset: The file offset of `bytes[0]`, for errors.
-    /// - Throws: ``ShardFormatError`` for malformed protobuf, or a missing feature or one of
+    /// - Throws: ``/ShardFormat/ShardFormatError`` for malformed protobuf, or a missing feature or one of
     ///   the wrong kind (`.malformed`, naming the offset).
     public init(parsing bytes: [UInt8], path: String, record: Int, dataOffset: UInt64) throws(ShardFormatError) {
         var frames: [[UInt8]]?

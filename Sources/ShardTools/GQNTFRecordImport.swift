@@ -89,7 +89,7 @@ public struct GQNTFRecordImport: Sendable {
     /// the dataset directory `output`.
     /// - Returns: What was read and written.
     /// - Throws: ``ShardToolError/noGQNFiles(path:dataset:expected:)``,
-    ///   ``ShardToolError/importConflict(path:reason:)``, a record's ``ShardFormatError``
+    ///   ``ShardToolError/importConflict(path:reason:)``, a record's ``/ShardFormat/ShardFormatError``
     ///   (naming file, record and offset) or ``ShardToolError/gqnMismatch(path:dataset:field:expected:found:)``.
     public func run(source: URL, output: URL) throws -> Summary {
         let (files, missing, ignored) = try locateFiles(under: source)

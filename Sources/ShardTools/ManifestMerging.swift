@@ -44,7 +44,7 @@ public enum ManifestMerging {
     ///   - force: Whether a different existing `manifest.json` may be replaced.
     /// - Returns: What was merged and whether anything was written.
     /// - Throws: ``ShardToolError/noPartialManifests(directory:)``,
-    ///   ``ShardToolError/differentManifestExists(path:)``, or the ``ShardFormatError`` of
+    ///   ``ShardToolError/differentManifestExists(path:)``, or the ``/ShardFormat/ShardFormatError`` of
     ///   the first inconsistency (a missing worker, a shard of the wrong size, ...).
     public static func merge(in directory: URL, force: Bool = false) throws -> Outcome {
         let partials = try Manifest.partialManifestURLs(in: directory)

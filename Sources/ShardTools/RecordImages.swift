@@ -74,7 +74,7 @@ public enum RecordImages {
     /// - Returns: The sheet: `rows * height + (rows + 1) * padding` high and
     ///   `columns * width + (columns + 1) * padding` wide.
     /// - Throws: ``ShardToolError`` for a range not all present or an image that does not
-    ///   decode; a record's ``ShardFormatError``.
+    ///   decode; a record's ``/ShardFormat/ShardFormatError``.
     public static func contactSheet(_ input: DatasetInput, records range: Range<UInt64>, views: Int? = nil,
                                     padding: Int = 2) throws -> Bitmap<UInt8> {
         let schema = input.schema

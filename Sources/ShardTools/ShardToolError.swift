@@ -1,4 +1,4 @@
-/// Why a `shardtool` command could not do what was asked, beyond what ``ShardFormatError``
+/// Why a `shardtool` command could not do what was asked, beyond what ``/ShardFormat/ShardFormatError``
 /// already says about the files themselves.
 ///
 /// Every case names the path it is about and what was expected; ``description`` is the

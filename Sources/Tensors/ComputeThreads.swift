@@ -5,7 +5,7 @@ import Foundation
 /// The process-wide thread count shared by oneDNN, OpenBLAS and the engine's own loops.
 ///
 /// oneDNN runs on GNU OpenMP's thread team, and so do the engine's parallel loops
-/// (``parallelChunks(_:grain:_:)`` starts an OpenMP parallel region), so a convolution and
+/// (`parallelChunks` starts an OpenMP parallel region), so a convolution and
 /// the elementwise work after it use the same threads: no second pool spins while the
 /// first works. OpenBLAS (the im2col fallback) has its own pool of `count` threads; the
 /// engine never runs a BLAS call inside one of its parallel loops or the reverse, so the

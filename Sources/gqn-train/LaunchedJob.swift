@@ -1,7 +1,7 @@
 import Distributed
 import Foundation
 
-/// Runs a command's work on this job's ``Distributed/Communicator``: alone, or as one rank of
+/// Runs a command's work on this job's ``/Distributed/Communicator``: alone, or as one rank of
 /// an `mpirun`/`srun` job.
 ///
 /// A rank whose work fails prints the error with its rank and stops every rank of the job

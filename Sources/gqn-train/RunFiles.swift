@@ -10,7 +10,7 @@ struct TrainCommandError: Error, CustomStringConvertible {
 
 /// What the commands that read a run (eval, sample, probe, export-weights) share: the
 /// `--checkpoint` argument, loading a trainer from it, the `--context` argument. The run
-/// directory's own files and keys are ``GQN/RunDirectory``'s.
+/// directory's own files and keys are ``/GQN/RunDirectory``'s.
 enum RunFiles {
     /// The checkpoint file for `--checkpoint`, which names a run directory or the file itself.
     static func checkpointPath(_ argument: String) throws -> String {

@@ -100,7 +100,7 @@ struct ReferenceFixture {
     ///   - configuration: The architecture; its batch size and maximum context count shape the batch.
     ///   - gates: The gate evaluation the model uses.
     ///   - seed: Seeds the parameters, the synthetic batch and the trainer.
-    /// - Throws: ``GQNError`` or ``TensorError`` from the model.
+    /// - Throws: ``/GQN/GQNError`` or ``/Tensors/TensorError`` from the model.
     init(configuration: GQNConfiguration, gates: GateComputation, seed: UInt64) throws {
         let model = try GQNModel(configuration: configuration, seed: seed)
         model.gateComputation = gates
@@ -148,7 +148,7 @@ struct ReferenceFixture {
 
     /// Writes `reference.safetensors` and `reference.json` into `directory`.
     /// - Parameter directory: An existing directory.
-    /// - Throws: ``TensorError/io(path:detail:)`` when a file cannot be written.
+    /// - Throws: ``/Tensors/TensorError/io(path:detail:)`` when a file cannot be written.
     func write(toDirectory directory: String) throws {
         try SafeTensors(tensors: tensors, metadata: ["source": "gqn-train write-reference-fixture"])
             .write(to: directory + "/reference.safetensors")

@@ -14,7 +14,10 @@ struct DatasetGenerator: Sendable {
     /// Renders the shard's scenes on the worker threads (one scene per thread at a time)
     /// and appends them in index order as they complete. The file appears under its final
     /// name only when complete.
-    /// - Parameter progress: called with the number of scenes finished (1 at a time).
+    /// - Parameters:
+    ///   - shard: The shard's split, scenes and file name.
+    ///   - url: Where the finished shard goes.
+    ///   - progress: Called with the number of scenes finished (1 at a time).
     func write(_ shard: GenerationPlan.Shard, to url: URL, progress: (Int) -> Void) throws -> ShardEntry {
         AtomicFile.removeAbandonedTemporaries(in: url.deletingLastPathComponent(), of: url.lastPathComponent)
         let writer = try ShardWriter(url: url, schema: schema)
