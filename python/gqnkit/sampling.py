@@ -138,7 +138,7 @@ class LoaderSettings:
     """The settings of the order (the Swift ``LoaderConfiguration``'s fields that shape it).
 
     ``context`` is an int K, or a (low, high) pair: K drawn per batch uniformly from
-    ``low..high`` inclusive, keyed by (seed, epoch, rank, batch number).
+    ``low..high`` inclusive, keyed by (seed, epoch, batch number): every rank draws the same K.
     """
 
     batch_size: int = 16
@@ -236,7 +236,7 @@ def plan_batches(record_counts, settings, state=None):
             if low == high:
                 k = low
             else:
-                k = low + below(high - low + 1, key(CONTEXT_COUNT, s.seed, epoch, s.rank, batch_number), 0)
+                k = low + below(high - low + 1, key(CONTEXT_COUNT, s.seed, epoch, 0, batch_number), 0)
             yield BatchPlan(epoch, batch_number, k, tuple(samples), after)
         epoch += 1
         start_position = 0
