@@ -4,7 +4,7 @@
 Reads the exported TFRecord files with tools that share no code with the Swift side: the
 `crc32c` package for the masked CRCs, PyPI `protobuf` with a tf.train.Example descriptor
 written out here for the records, and Pillow for the JPEG frames; reads the source dataset
-with Tools/read_shard.py. Checks the file names and counts DeepMind's data_reader.py builds,
+with the gqnkit package (python/). Checks the file names and counts DeepMind's data_reader.py builds,
 that the records are the dataset's scenes in order (train then test), that every camera
 equals the stored pose exactly, and that every frame is within JPEG error of the stored
 view (PSNR >= 35 dB).
@@ -23,8 +23,8 @@ import numpy as np
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from PIL import Image
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import read_shard  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from gqnkit.shard import ShardFile  # noqa: E402
 
 
 def example_class():
@@ -108,9 +108,8 @@ def main(argv):
     shards = sorted(manifest["shards"], key=lambda e: e["firstSceneIndex"])
     scenes = {}
     for entry in shards:
-        shard = read_shard.Shard(os.path.join(dataset_dir, entry["file"]))
-        for i in range(len(shard)):
-            scenes.setdefault(entry["split"], []).append(shard.record(i))
+        with ShardFile(os.path.join(dataset_dir, entry["file"])) as shard:
+            scenes.setdefault(entry["split"], []).extend(shard)
     Example = example_class()
     failures, checked, worst = 0, 0, float("inf")
     for split, count in counts.items():
@@ -134,18 +133,18 @@ def main(argv):
                     return 1
                 record = ours[position]
                 position += 1
-                poses = np.array([v["pose"] for v in record["views"]], dtype=np.float32).reshape(-1)
+                poses = np.array([v.pose for v in record.views], dtype=np.float32).reshape(-1)
                 if len(frames) != views or cameras.shape != (views * 5,) or not np.array_equal(cameras, poses):
-                    print(f"{split}/{file_name}: scene {record['sceneIndex']}: cameras or frame count differ")
+                    print(f"{split}/{file_name}: scene {record.scene_index}: cameras or frame count differ")
                     failures += 1
                     continue
-                for view, frame in zip(record["views"], frames):
+                for view, frame in zip(record.views, frames):
                     decoded = np.asarray(Image.open(io.BytesIO(frame)).convert("RGB"))
                     if decoded.shape != (size, size, 3):
                         print(f"{split}/{file_name}: frame of shape {decoded.shape}, expected {(size, size, 3)}")
                         failures += 1
                         continue
-                    worst = min(worst, psnr(decoded, stored_rgb(view["image"], encoding, size)))
+                    worst = min(worst, psnr(decoded, stored_rgb(view.image, encoding, size)))
                 checked += 1
         if position != len(ours):
             print(f"{split}: {position} records, the dataset has {len(ours)} scenes")

@@ -13,7 +13,7 @@ exit(FuzzSupport.run { original in
         let length = repaired[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         let lengthCRC = CRC32C.masked(CRC32C.checksum(Array(repaired[0..<8])))
         for i in 0..<4 { repaired[8 + i] = UInt8(truncatingIfNeeded: lengthCRC >> (8 * i)) }
-        if length <= repaired.count - 16 {
+        if length >= 0, length <= repaired.count - 16 {
             let dataCRC = CRC32C.masked(CRC32C.checksum(Array(repaired[12..<(12 + length)])))
             for i in 0..<4 { repaired[12 + length + i] = UInt8(truncatingIfNeeded: dataCRC >> (8 * i)) }
         }
