@@ -91,3 +91,7 @@ if [ "$fuzz_status" -eq 2 ]; then
 elif [ "$fuzz_status" -ne 0 ]; then
     exit "$fuzz_status"
 fi
+
+# The documentation builds: every module's DocC catalog and API into one static site, with
+# every link between the modules resolved (a warning fails the run).
+Tools/docs.sh "$fixtures/docs" --warnings-as-errors >/dev/null
