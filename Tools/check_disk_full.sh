@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real full disk, by hand (root only: it mounts a tmpfs): scenegen generate, shardtool export
-# and gqn-train fit each run out of space on a small tmpfs, then resume once it is larger.
+# (images and gqn-tfrecord), shardtool import and gqn-train fit each run out of space on a small tmpfs, then resume once it is larger.
 # Checks: a non-zero exit with "No space left on device" naming the file, no file under a final
 # name that is not complete (no temporary file left either), what was written before intact,
 # and the same command completing after the tmpfs grows. The unit tests simulate this inside
@@ -86,4 +86,37 @@ echo "fit, no room for its checkpoint: $(grep -m1 "No space" "$work/err")"
 mount -o remount,size=64m "$mountpoint"
 "${fit[@]}" --steps 4 --resume >/dev/null 2>&1 || fail "fit --resume after freeing space"
 echo "  after freeing space: fit --resume reached step $(tail -1 "$run/metrics.jsonl" | grep -o '"step":[0-9]*')"
+
+# gqn-tfrecord export and import: DeepMind's layout written onto a full disk, then imported
+# onto one; each resumed once there is space (import against a clean import of the same files).
+rm -rf "$run"
+tfrecords="$mountpoint/tfrecords"
+mount -o remount,size="$(( $(du -sk "$mountpoint" | cut -f1) + 200 ))k" "$mountpoint"
+export_gqn=("$bin/shardtool" export "$data" --format gqn-tfrecord --dataset rooms_ring_camera --out "$tfrecords")
+if "${export_gqn[@]}" >"$work/out" 2>"$work/err"; then fail "gqn-tfrecord export onto a full disk succeeded"; fi
+grep -q "No space left on device" "$work/err" || fail "gqn-tfrecord export: $(cat "$work/err")"
+echo "gqn-tfrecord export on a full disk: $(grep -m1 "No space" "$work/err")"
+[ "$(find "$tfrecords" -name '.*.tmp*' -o -name '.*.partial-*' | wc -l)" -eq 0 ] || fail "export left temporary files"
+mount -o remount,size=64m "$mountpoint"
+rm -rf "$tfrecords"
+"${export_gqn[@]}" >/dev/null 2>&1 || fail "gqn-tfrecord export after freeing space"
+imported="$mountpoint/imported"
+import_gqn=("$bin/shardtool" import "$tfrecords" --format gqn-tfrecord --dataset rooms_ring_camera --out "$imported")
+mount -o remount,size="$(( $(du -sk "$mountpoint" | cut -f1) + 700 ))k" "$mountpoint"
+if "${import_gqn[@]}" >"$work/out" 2>"$work/err"; then fail "import onto a full disk succeeded"; fi
+grep -q "No space left on device" "$work/err" || fail "import: $(cat "$work/err")"
+echo "import on a full disk: $(grep -m1 "No space" "$work/err")"
+[ "$(leftovers "$imported")" -eq 0 ] || fail "import left temporary files: $(find "$imported" -name '.*.partial-*')"
+for shard in "$imported"/*.gqnshard; do
+    [ -e "$shard" ] || continue
+    "$bin/shardtool" verify "$shard" >/dev/null || fail "$shard does not verify"
+done
+echo "  $(ls "$imported"/*.gqnshard 2>/dev/null | wc -l) complete shards kept, each verifies; no temporary file"
+mount -o remount,size=64m "$mountpoint"
+"${import_gqn[@]}" >/dev/null 2>&1 || fail "import after freeing space"
+"$bin/shardtool" import "$tfrecords" --format gqn-tfrecord --dataset rooms_ring_camera --out "$work/imported-clean" \
+    >/dev/null 2>&1 || fail "a clean import"
+diff <(cd "$imported" && sha256sum *.gqnshard manifest.json) <(cd "$work/imported-clean" && sha256sum *.gqnshard manifest.json) \
+    || fail "the resumed import differs from a clean one"
+echo "  resumed with space: identical to an uninterrupted import"
 echo "check_disk_full: OK"
