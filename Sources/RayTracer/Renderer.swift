@@ -1,25 +1,66 @@
-import Dispatch
+@_exported import SceneModel
+import CPUFeatures
+import RenderKernel
+import RenderKernelX86V3
 
-/// Renders a ``Scene`` by ray tracing with direct lighting and shadow rays.
+/// Renders a ``/SceneModel/Scene`` by ray tracing with direct lighting and shadow rays.
 ///
 /// Each pixel is the box-filtered mean of `n x n` stratified, jittered samples accumulated
 /// in linear light, converted to sRGB once at the end. Every pixel draws its random numbers
 /// from its own PCG32 stream keyed by (seed, pixel index), so the bytes of an image do not
 /// depend on the thread count or on which thread rendered which rows. A pixel's samples are
-/// traced four at a time as a `RayPacket`: the jitter of up to four samples is drawn first,
-/// then their area-light samples.
+/// traced four at a time as packets: the jitter of up to four samples is drawn first, then
+/// their area-light samples.
+///
+/// The tracing loops are compiled twice, for baseline x86-64 and for x86-64-v3 (AVX2, FMA,
+/// BMI2); a renderer uses the second when the processor runs it (``InstructionSet/best``),
+/// about 15 % faster, with byte-identical images.
 ///
 /// Build one `Renderer` per scene and call ``render(camera:settings:)`` once per view: the
 /// scene is compiled (frames, bounds, face planes) once.
 public struct Renderer: Sendable {
+    /// The builds of the tracing loops.
+    public enum InstructionSet: String, Sendable, CaseIterable {
+        /// The architecture's baseline (x86-64 with SSE2, or whatever the host is).
+        case baseline
+        /// x86-64-v3: AVX, AVX2, FMA, BMI1, BMI2, F16C, LZCNT, MOVBE.
+        case x86_64_v3 = "x86-64-v3"
+
+        /// The fastest build this processor runs, asked once.
+        public static let best: InstructionSet = gqnkit_cpu_runs_x86_64_v3() != 0 ? .x86_64_v3 : .baseline
+
+        /// Whether this processor runs code built for this instruction set.
+        public var isSupported: Bool { self == .baseline || Self.best == .x86_64_v3 }
+    }
+
+    private enum Kernel: Sendable {
+        case baseline(RenderKernel.KernelRenderer)
+        case v3(RenderKernelX86V3.KernelRenderer)
+    }
+
     /// The scene as given.
     public let scene: Scene
-    let compiled: CompiledScene
+    /// The build of the tracing loops this renderer runs.
+    public let instructionSet: InstructionSet
+    private let kernel: Kernel
 
-    /// Compiles a scene for rendering.
+    /// Compiles a scene for rendering with the fastest build the processor runs.
     public init(scene: Scene) {
+        self.init(scene: scene, instructionSet: .best)
+    }
+
+    /// Compiles a scene for rendering with a given build of the tracing loops.
+    /// - Precondition: `instructionSet.isSupported` (a build the processor cannot run would
+    ///   stop the process with an illegal instruction).
+    public init(scene: Scene, instructionSet: InstructionSet) {
+        precondition(instructionSet.isSupported,
+                     "this processor does not run \(instructionSet.rawValue) code; use Renderer.InstructionSet.best")
         self.scene = scene
-        self.compiled = CompiledScene(scene: scene)
+        self.instructionSet = instructionSet
+        switch instructionSet {
+        case .baseline: kernel = .baseline(RenderKernel.KernelRenderer(scene: scene))
+        case .x86_64_v3: kernel = .v3(RenderKernelX86V3.KernelRenderer(scene: scene))
+        }
     }
 
     /// Renders one view.
@@ -30,177 +71,9 @@ public struct Renderer: Sendable {
     /// - Complexity: O(width x height x samples x shapes x (1 + lights)).
     public func render(camera: Camera? = nil, settings: RenderSettings) -> RenderedView {
         let camera = camera ?? scene.camera
-        let (width, height) = (camera.width, camera.height)
-        var view = RenderedView(width: width, height: height, rgb: [UInt8](repeating: 0, count: width * height * 3),
-                                depthMillimetres: settings.depth ? [UInt16](repeating: 0, count: width * height) : nil,
-                                instanceMask: settings.instanceMask ? [UInt8](repeating: 0, count: width * height) : nil)
-        var depth = view.depthMillimetres ?? []
-        var mask = view.instanceMask ?? []
-        let frame = PixelFrame(camera: camera)
-        let footprints = compiled.solids.prefix(64).map { frame.footprint(of: $0) }
-        let originTerms = compiled.flats.map { $0.originTerm(frame.origin) }
-        view.rgb.withUnsafeMutableBufferPointer { rgb in
-            depth.withUnsafeMutableBufferPointer { depth in
-                mask.withUnsafeMutableBufferPointer { mask in
-                    SRGBEncoder.table.withUnsafeBufferPointer { table in
-                      originTerms.withUnsafeBufferPointer { originTerms in
-                        compiled.withTraceContext { context in
-                            let targets = BandTargets(context: context, srgb: table, rgb: rgb, depth: depth, mask: mask,
-                                                      footprints: footprints, originTerms: originTerms)
-                            let bands = settings.threads == 1 ? 1 : min(height, settings.threads * 4)
-                            let renderBand = { @Sendable (band: Int) in
-                                let rows = (band * height / bands)..<((band + 1) * height / bands)
-                                Self.render(rows: rows, frame: frame, settings: settings, targets: targets)
-                            }
-                            if bands == 1 {
-                                renderBand(0)
-                            } else {
-                                DispatchQueue.concurrentPerform(iterations: bands, execute: renderBand)
-                            }
-                        }
-                      }
-                    }
-                }
-            }
+        switch kernel {
+        case .baseline(let renderer): return renderer.render(camera: camera, settings: settings)
+        case .v3(let renderer): return renderer.render(camera: camera, settings: settings)
         }
-        if settings.depth { view.depthMillimetres = depth }
-        if settings.instanceMask { view.instanceMask = mask }
-        return view
-    }
-
-    /// Renders a range of rows into the output buffers (each band writes only its rows).
-    private static func render(rows: Range<Int>, frame: PixelFrame, settings: RenderSettings, targets: BandTargets) {
-        let (context, srgb, rgb, depth, mask) = (targets.context, targets.srgb, targets.rgb, targets.depth, targets.mask)
-        let side = settings.samplesPerSide
-        let inverseSide = 1 / Float(side)
-        let sampleCount = side * side
-        let sampleWeight = 1 / Float(sampleCount)
-        let tableScale = Float(SRGBEncoder.tableSize - 1)
-        let width = frame.width
-        for y in rows {
-            // Solids whose projected bounds miss this row or pixel are not tested by its camera rays.
-            var rowCandidates: UInt64 = 0
-            for (index, footprint) in targets.footprints.enumerated() where footprint.rows.contains(y) {
-                rowCandidates |= 1 << UInt64(index)
-            }
-            for x in 0..<width {
-                let pixel = y * width + x
-                var candidates = rowCandidates
-                var remaining = rowCandidates
-                while remaining != 0 {
-                    let index = remaining.trailingZeroBitCount
-                    remaining &= remaining - 1
-                    if !targets.footprints[index].columns.contains(x) { candidates &= ~(1 << UInt64(index)) }
-                }
-                var rng = PCG32(seed: mixSeed(settings.seed, UInt64(pixel)), stream: UInt64(pixel))
-                var sum = Vector3.zero
-                // The pixel's samples in row-major order, traced four at a time as packets.
-                var sample = 0
-                while sample < sampleCount {
-                    let count = min(4, sampleCount - sample)
-                    let directions = withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 4) { lanes in
-                        for lane in 0..<count {
-                            let (sy, sx) = (sample + lane).quotientAndRemainder(dividingBy: side)
-                            let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
-                            let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
-                            lanes.initializeElement(at: lane, to: frame.direction(u: u, v: v))
-                        }
-                        return RayPacket(lanes, count: count)
-                    }
-                    context.accumulateRadiance(origin: frame.origin, directions: directions, candidates: candidates,
-                                               originTerms: targets.originTerms, rng: &rng, into: &sum)
-                    sample += count
-                }
-                let linear = sum * (sampleWeight * tableScale)
-                for channel in 0..<3 {
-                    let code = Int(min(max(linear[channel], 0), tableScale) + 0.5)
-                    rgb[pixel * 3 + channel] = srgb[code]
-                }
-                if settings.depth || settings.instanceMask {
-                    let direction = frame.direction(u: Float(x) + 0.5, v: Float(y) + 0.5)
-                    let hit = context.closestHit(origin: frame.origin, direction: direction, candidates: candidates,
-                                                 originTerms: targets.originTerms)
-                    if settings.depth, let hit {
-                        let millimetres = (hit.t * direction.dot(frame.forward) * 1000).rounded()
-                        depth[pixel] = UInt16(min(max(millimetres, 1), 65_535))
-                    }
-                    if settings.instanceMask, let hit {
-                        mask[pixel] = context.shapes[hit.shape].instanceID
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// What the bands of one render share: the scene and the output buffers. Each band writes
-/// only the pixels of its own rows, which is what makes sharing the buffers safe.
-private struct BandTargets: @unchecked Sendable {
-    let context: TraceContext
-    let srgb: UnsafeBufferPointer<UInt8>
-    let rgb: UnsafeMutableBufferPointer<UInt8>
-    let depth: UnsafeMutableBufferPointer<UInt16>
-    let mask: UnsafeMutableBufferPointer<UInt8>
-    /// Per solid (the first 64), the pixel rectangle its bounding sphere can cover.
-    let footprints: [PixelFrame.Footprint]
-    /// Per flat, the plane-test term of the camera position (shared by every camera ray).
-    let originTerms: UnsafeBufferPointer<Float>
-}
-
-/// A camera reduced to what primary-ray generation needs.
-struct PixelFrame: Sendable {
-    let origin: Vector3
-    let forward: Vector3
-    let right: Vector3
-    let down: Vector3
-    let inverseFocal: SIMD2<Float>
-    let principalPoint: SIMD2<Float>
-    let width: Int
-
-    init(camera: Camera) {
-        let intrinsics = camera.intrinsics
-        origin = camera.position
-        forward = camera.forward
-        right = camera.right
-        down = camera.down
-        inverseFocal = SIMD2(1 / intrinsics.fx, 1 / intrinsics.fy)
-        principalPoint = SIMD2(intrinsics.cx, intrinsics.cy)
-        width = camera.width
-    }
-
-    /// The pixels whose rays may meet a shape: a conservative rectangle around the
-    /// projection of the cube that bounds its bounding sphere.
-    struct Footprint: Sendable {
-        var columns: ClosedRange<Int>
-        var rows: ClosedRange<Int>
-    }
-
-    /// A solid's footprint; the whole image when the camera is inside or beside its bounds.
-    func footprint(of shape: CompiledScene.ShapeRecord) -> Footprint {
-        let everything = Footprint(columns: Int.min...Int.max, rows: Int.min...Int.max)
-        let radius = shape.boundingRadiusSquared.squareRoot()
-        var low = SIMD2<Float>(repeating: .infinity), high = SIMD2<Float>(repeating: -.infinity)
-        for corner in 0..<8 {
-            let offset = Vector3(corner & 1 == 0 ? -radius : radius, corner & 2 == 0 ? -radius : radius,
-                                 corner & 4 == 0 ? -radius : radius)
-            let relative = shape.center + offset - origin
-            let depth = relative.dot(forward)
-            guard depth > 1e-3 else { return everything }
-            let pixel = SIMD2(relative.dot(right), relative.dot(down)) / depth / inverseFocal + principalPoint
-            low = pointwiseMin(low, pixel)
-            high = pointwiseMax(high, pixel)
-        }
-        guard low.x.isFinite, low.y.isFinite, high.x.isFinite, high.y.isFinite,
-              abs(low.x) < 1e6, abs(low.y) < 1e6, abs(high.x) < 1e6, abs(high.y) < 1e6 else { return everything }
-        // One pixel of slack on each side for jittered samples and rounding.
-        return Footprint(columns: Int(low.x.rounded(.down)) - 1...Int(high.x.rounded(.up)) + 1,
-                         rows: Int(low.y.rounded(.down)) - 1...Int(high.y.rounded(.up)) + 1)
-    }
-
-    /// The unit direction through continuous pixel coordinates `(u, v)`.
-    @inline(__always)
-    func direction(u: Float, v: Float) -> Vector3 {
-        let offset = (SIMD2(u, v) - principalPoint) * inverseFocal
-        return (forward + offset.x * right + offset.y * down).normalized
     }
 }

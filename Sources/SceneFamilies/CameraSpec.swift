@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// Where a family's cameras go, view by view.
 public enum CameraSpec: Sendable, Equatable {

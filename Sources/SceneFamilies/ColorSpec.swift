@@ -1,5 +1,5 @@
 import Foundation
-import RayTracer
+import SceneModel
 
 /// How object colours are drawn: from a named palette, or uniformly in HSV.
 public enum ColorSpec: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import RayTracer
+import SceneModel
 
 /// A declarative distribution over scenes, read from a JSON file in `Scenes/`.
 ///
@@ -36,7 +36,7 @@ public struct FamilySpec: Sendable, Equatable {
     public var json: JSONValue
 
     /// Reads and validates a family spec file.
-    /// - Throws: ``/RayTracer/SpecError`` naming the file, JSON path, expected and found.
+    /// - Throws: ``/SceneModel/SpecError`` naming the file, JSON path, expected and found.
     public static func load(contentsOf url: URL) throws -> FamilySpec {
         let data: Data
         do {
@@ -48,7 +48,7 @@ public struct FamilySpec: Sendable, Equatable {
     }
 
     /// Validates a parsed spec.
-    /// - Throws: ``/RayTracer/SpecError`` naming the first problem.
+    /// - Throws: ``/SceneModel/SpecError`` naming the first problem.
     public init(json: JSONValue, file: String? = nil) throws {
         self.json = json
         var root = try SpecReader(json, file: file)
@@ -90,7 +90,7 @@ public struct FamilySpec: Sendable, Equatable {
     /// The spec with common settings replaced, as `scenegen generate` does for `--size`,
     /// `--views`, `--spp`. The replacement happens on the JSON, so ``json`` stays the exact
     /// description of the scenes generated.
-    /// - Throws: ``/RayTracer/SpecError`` when an override is invalid.
+    /// - Throws: ``/SceneModel/SpecError`` when an override is invalid.
     public func overriding(imageSize: Int? = nil, views: Int? = nil, samplesPerPixel: Int? = nil) throws -> FamilySpec {
         guard case .object(var root) = json, case .object(var image) = root["image"] ?? .null else { return self }
         if let imageSize { image["size"] = .number(Double(imageSize)) }

@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// What is in a scene, in world coordinates: what datasets store as labels.
 public struct GroundTruth: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// The lights of a family: how many, of which types, where, how bright, what colour.
 public struct LightsSpec: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// A colour with a name, as palettes list them.
 public struct NamedColor: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// The objects of a rooms family: how many, which shapes, how big, which colours, how
 /// far apart.

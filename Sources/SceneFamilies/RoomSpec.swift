@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// The room of a rooms family: its size and the wall and floor looks it draws from.
 public struct RoomSpec: Sendable, Equatable {

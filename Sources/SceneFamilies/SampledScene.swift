@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// One scene drawn from a family: what to render, from where, and what is in it.
 public struct SampledScene: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import RayTracer
+import SceneModel
 
 /// A scene distribution ready to sample: scene `i` of a dataset is a pure function of
 /// (spec, dataset seed, i), independent of which worker or thread draws it and in which

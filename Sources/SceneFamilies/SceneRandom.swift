@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// The random draws of one scene: a PCG32 stream keyed by the scene's seed, with the
 /// helpers samplers need. Draws happen in a fixed order, so a scene is a pure function of

@@ -1,4 +1,4 @@
-import RayTracer
+import SceneModel
 
 /// A Shepard-Metzler object: `parts` cubes joined face to face in a random self-avoiding
 /// chain, each randomly coloured, floating in front of a plain background.

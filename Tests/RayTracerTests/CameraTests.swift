@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RayTracer
+@testable import RenderKernel
 
 @Suite("Camera conventions")
 struct CameraTests {

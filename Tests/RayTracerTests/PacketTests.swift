@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RayTracer
+@testable import RenderKernel
 
 /// Packet tracing must give, lane by lane, exactly what tracing one ray gives: the renderer
 /// relies on it for images that do not depend on how samples are grouped.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RayTracer
+@testable import RenderKernel
 
 @Suite("Lighting and shadows")
 struct ShadingTests {

@@ -1,4 +1,5 @@
 @testable import RayTracer
+@testable import RenderKernel
 
 /// A plain white material for geometric tests.
 let white = Material(color: [1, 1, 1])

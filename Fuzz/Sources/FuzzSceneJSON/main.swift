@@ -1,17 +1,16 @@
 import Foundation
 import FuzzSupport
-@testable import RayTracer
+import RayTracer
 
-/// A scene file (`scenegen render`): JSON parsing, the schema checks, and compiling the scene
-/// for the renderer, which must not trap on any value the checks let through.
+/// A scene file (`scenegen render`): JSON parsing, the schema checks, and compiling and
+/// rendering the scene (a 4 x 4 view from its own camera, through whichever build of the
+/// tracing loops the processor runs), which must not trap on any value the checks let through.
 exit(FuzzSupport.run { input in
-    let bytes = input
-    guard let json = try? JSONValue.parse(Data(bytes), file: "input.json"),
+    guard let json = try? JSONValue.parse(Data(input), file: "input.json"),
         let document = try? SceneDocument(json: json, file: "input.json")
     else { return }
-    let compiled = CompiledScene(scene: document.scene)
-    var random = PCG32(seed: 1, stream: 2)
-    _ = compiled.withTraceContext { context in
-        context.radiance(origin: document.scene.camera.position, direction: [0, 0, -1], rng: &random)
-    }
+    let camera = document.scene.camera
+    let small = Camera(position: camera.position, yaw: camera.yaw, pitch: camera.pitch, verticalFieldOfView: camera.verticalFieldOfView,
+                       width: 4, height: 4)
+    _ = Renderer(scene: document.scene).render(camera: small, settings: RenderSettings(samplesPerSide: 1))
 })

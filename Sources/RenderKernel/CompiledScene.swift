@@ -1,6 +1,7 @@
 import Foundation
+import SceneModel
 
-/// A ``Scene`` flattened for tracing: plain structs with precomputed frames, bounds and
+/// A ``/SceneModel/Scene`` flattened for tracing: plain structs with precomputed frames, bounds and
 /// light terms, so the per-ray loops touch no class instances, closures or existentials.
 struct CompiledScene: Sendable {
     struct ShapeRecord: Sendable {

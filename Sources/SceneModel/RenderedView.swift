@@ -13,4 +13,13 @@ public struct RenderedView: Sendable, Equatable {
     /// The ``Shape/instanceID`` seen through each pixel centre (0 room or nothing).
     /// Present when requested.
     public var instanceMask: [UInt8]?
+
+    /// A view from its buffers.
+    public init(width: Int, height: Int, rgb: [UInt8], depthMillimetres: [UInt16]? = nil, instanceMask: [UInt8]? = nil) {
+        self.width = width
+        self.height = height
+        self.rgb = rgb
+        self.depthMillimetres = depthMillimetres
+        self.instanceMask = instanceMask
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SceneModel
 
 /// The compiled scene seen through unsafe buffer pointers, valid inside
 /// ``CompiledScene/withTraceContext(_:)``: what every per-ray loop works on, so that

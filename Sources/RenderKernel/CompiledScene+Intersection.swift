@@ -1,3 +1,5 @@
+import SceneModel
+
 /// Ray-shape intersection: exact analytic solutions in each shape's local frame.
 ///
 /// Rays are `origin + t * direction` with a unit direction; a hit counts when

@@ -1,3 +1,5 @@
+import SceneModel
+
 /// Up to four rays as structure-of-arrays lanes (one `SIMD4` per coordinate), so that a
 /// plane test or a bounding-sphere cull runs on four rays in the instructions one took.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SceneModel
 
 /// Converts linear intensities to 8-bit sRGB once per pixel at the end of rendering,
 /// through a 65,536-entry table (exact sRGB curve evaluated at each entry's centre).

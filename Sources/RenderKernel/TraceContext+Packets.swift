@@ -1,4 +1,5 @@
 import Foundation
+import SceneModel
 
 /// Packet tracing: the rays of a ``RayPacket`` against each shape together.
 ///
