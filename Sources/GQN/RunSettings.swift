@@ -21,11 +21,13 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// The step that first trains at the final learning rate (`--anneal-steps`), fixed when the
     /// run starts; nil for schedules of fixed length.
     public var annealSteps: Int?
+    /// The pixel sigma the schedule anneals to (`--final-sigma`); nil for the schedule's own (0.7).
+    public var finalSigma: Double?
 
     /// Creates settings.
     public init(
         data: String, split: String, config: GQNConfiguration.Preset, batch: Int, seed: UInt64, maxContext: Int,
-        threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?
+        threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?, finalSigma: Double? = nil
     ) {
         self.data = data
         self.split = split
@@ -36,14 +38,20 @@ public struct RunSettings: Codable, Equatable, Sendable {
         self.threads = threads
         self.schedule = schedule
         self.annealSteps = annealSteps
+        self.finalSigma = finalSigma
     }
 
     /// The schedule the run trains with.
-    public var trainingSchedule: GQNTrainingSchedule { GQNTrainingSchedule(preset: schedule, annealSteps: annealSteps ?? 0) }
+    public var trainingSchedule: GQNTrainingSchedule {
+        var trainingSchedule = GQNTrainingSchedule(preset: schedule, annealSteps: annealSteps ?? 0)
+        if let finalSigma { trainingSchedule.pixelStandardDeviation.final = finalSigma }
+        return trainingSchedule
+    }
 
     /// The schedule as `fit` arguments.
     public var scheduleArguments: String {
-        annealSteps.map { "--schedule \(schedule.rawValue) --anneal-steps \($0)" } ?? "--schedule \(schedule.rawValue)"
+        let named = annealSteps.map { "--schedule \(schedule.rawValue) --anneal-steps \($0)" } ?? "--schedule \(schedule.rawValue)"
+        return finalSigma.map { named + " --final-sigma \($0)" } ?? named
     }
 
     /// What differs from the settings `run` was started with, one phrase per argument
@@ -62,7 +70,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
             found.append(
                 "at most \(run.maxContext) context views, found \(maxContext) (set by --config and the dataset's views per scene)")
         }
-        if run.schedule != schedule || run.annealSteps != annealSteps {
+        if run.schedule != schedule || run.annealSteps != annealSteps || run.finalSigma != finalSigma {
             found.append("\(run.scheduleArguments), found \(scheduleArguments)")
         }
         return found
@@ -82,5 +90,6 @@ extension RunSettings {
         threads = try container.decode(Int.self, forKey: .threads)
         schedule = try container.decodeIfPresent(GQNTrainingSchedule.Preset.self, forKey: .schedule) ?? .paper
         annealSteps = try container.decodeIfPresent(Int.self, forKey: .annealSteps)
+        finalSigma = try container.decodeIfPresent(Double.self, forKey: .finalSigma)
     }
 }

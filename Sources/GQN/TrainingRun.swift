@@ -39,6 +39,8 @@ public final class TrainingRun {
         public var schedule: GQNTrainingSchedule.Preset = .paper
         /// The short schedule's length (nil: a resumed run's own, else ``steps``).
         public var annealSteps: Int?
+        /// The pixel sigma the schedule anneals to (nil: the schedule's own, 0.7; a resumed run keeps its own).
+        public var finalSigma: Double?
         /// Train until this many steps are done in total.
         public var steps: Int
         /// The run directory.
@@ -148,7 +150,7 @@ public final class TrainingRun {
         let settings = RunSettings(
             data: dataPath, split: request.split, config: request.config, batch: globalBatch, seed: request.seed,
             maxContext: min(preset.maxContextViews, schema.viewsPerScene - 1), threads: request.threads,
-            schedule: request.schedule, annealSteps: annealSteps)
+            schedule: request.schedule, annealSteps: annealSteps, finalSigma: request.finalSigma ?? saved?.finalSigma)
 
         var configuration = preset
         configuration.batchSize = settings.batch

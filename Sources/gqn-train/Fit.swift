@@ -87,6 +87,12 @@ struct Fit: ParsableCommand {
         """)
     var annealSteps: Int?
 
+    @Option(help: """
+        The pixel sigma the schedule anneals to, instead of the paper's 0.7 (a lower one weighs pixel errors, \
+        objects' included, more heavily against the KL; a resumed run keeps its own).
+        """)
+    var finalSigma: Double?
+
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, found \(steps)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
@@ -102,6 +108,9 @@ struct Fit: ParsableCommand {
             }
             guard annealSteps >= 1 else { throw ValidationError("--anneal-steps must be at least 1, found \(annealSteps)") }
         }
+        if let finalSigma, !(finalSigma > 0 && finalSigma <= 2) {
+            throw ValidationError("--final-sigma must be in (0, 2], found \(finalSigma)")
+        }
     }
 
     /// The run these options ask for.
@@ -115,6 +124,7 @@ struct Fit: ParsableCommand {
         request.threads = compute.threads
         request.schedule = schedule
         request.annealSteps = annealSteps
+        request.finalSigma = finalSigma
         request.resume = resume
         request.checkpointEvery = checkpointEvery
         request.logEvery = logEvery

@@ -175,6 +175,35 @@ struct GQNTrainTests {
         #expect(zero.contains("--anneal-steps"), "\(zero)")
     }
 
+    @Test("--final-sigma: sigma anneals to it, the run records it, a resumed run keeps it and refuses another")
+    func finalSigma() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("final-sigma")
+        try Self.fit(data, out: run, steps: 17, extra: ["--schedule", "short", "--final-sigma", "0.3"])
+        var values = try Self.scheduleValues(run)
+        // Sigma anneals over t = 0...2 as before, from 2.0 to 0.3 now; the learning rate is unchanged.
+        #expect(values[0].sigma == 2.0 && abs(values[1].sigma - 1.15) < 1e-6)
+        #expect(values[2...].allSatisfy { abs($0.sigma - 0.3) < 1e-7 }, "\(values)")
+        #expect(values[16].lr == 5e-5)
+        let settings = try JSONDecoder().decode(RunSettings.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
+        #expect(settings.finalSigma == 0.3 && settings.trainingSchedule.pixelStandardDeviation.final == 0.3)
+
+        // Resumed without the flag: the run's own sigma.
+        try Self.fit(data, out: run, steps: 19, extra: ["--resume", "--schedule", "short"])
+        values = try Self.scheduleValues(run)
+        #expect(values.count == 19 && values[17...].allSatisfy { abs($0.sigma - 0.3) < 1e-7 }, "\(values)")
+        let other = Self.message {
+            try Self.fit(data, out: run, steps: 21, extra: ["--resume", "--schedule", "short", "--final-sigma", "0.5"])
+        }
+        #expect(other.contains("--final-sigma 0.3, found --schedule short --anneal-steps 17 --final-sigma 0.5"), "\(other)")
+        #expect(try Self.metrics(run).count == 19)
+
+        let zero = Self.message {
+            _ = try Fit.parse(["--data", data.path, "--config", "tiny", "--steps", "4", "--out", run, "--final-sigma", "0"])
+        }
+        #expect(zero.contains("--final-sigma must be in (0, 2], found 0.0"), "\(zero)")
+    }
+
     @Test("extending a short run with a larger --steps keeps its schedule: the new steps train at the final values")
     func extendingShortRunKeepsSchedule() throws {
         let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
