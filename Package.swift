@@ -1,12 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// x86-64-v3 code generation for `RenderKernelX86V3` (`haswell` is the compiler's name for the
-/// same feature set); other architectures build that module for their baseline, and it is never chosen.
+/// x86-64-v3 and x86-64-v4 code generation for `RenderKernelX86V3` and `RenderKernelX86V4`
+/// (`haswell` and `skylake-avx512` are the compiler's names for those feature sets); other
+/// architectures build those modules for their baseline, and they are never chosen.
 #if arch(x86_64)
 let x86_64_v3: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let x86_64_v4: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
 #else
 let x86_64_v3: [SwiftSetting] = []
+let x86_64_v4: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -58,12 +61,16 @@ let package = Package(
         .target(name: "SceneModel"),
         // Asks the processor which instruction sets it runs (cpuid through the compiler).
         .target(name: "CPUFeatures"),
-        // The tracing loops, built twice from one set of sources (RenderKernelX86V3 holds symbolic
-        // links to RenderKernel's files): for the baseline and for x86-64-v3 (AVX2, FMA, BMI2), about
-        // 15 % faster with byte-identical images. `Renderer` picks the build the processor runs.
+        // The tracing loops, built three times from one set of sources (RenderKernelX86V3 and
+        // RenderKernelX86V4 hold symbolic links to RenderKernel's files): for the baseline, for x86-64-v3
+        // (AVX2, FMA, BMI2) and for x86-64-v4 (AVX-512), each faster than the one before, with
+        // byte-identical images. `Renderer` picks the best build the processor runs.
         .target(name: "RenderKernel", dependencies: ["SceneModel"]),
         .target(name: "RenderKernelX86V3", dependencies: ["SceneModel"], swiftSettings: x86_64_v3),
-        .target(name: "RayTracer", dependencies: ["SceneModel", "CPUFeatures", "RenderKernel", "RenderKernelX86V3"]),
+        .target(name: "RenderKernelX86V4", dependencies: ["SceneModel"], swiftSettings: x86_64_v4),
+        .target(
+            name: "RayTracer",
+            dependencies: ["SceneModel", "CPUFeatures", "RenderKernel", "RenderKernelX86V3", "RenderKernelX86V4"]),
         .target(name: "SceneFamilies", dependencies: ["SceneModel"]),
         .target(
             name: "ShardFormat",
@@ -107,7 +114,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "CPNG"]),
-        .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "RenderKernel", "RenderKernelX86V3", "ImageCodec"]),
+        .testTarget(name: "RayTracerTests", dependencies: ["RayTracer", "RenderKernel", "ImageCodec"]),
         .testTarget(name: "SceneFamiliesTests", dependencies: ["SceneFamilies", "RayTracer"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
         .testTarget(name: "DataLoaderTests", dependencies: ["DataLoader", "ShardFormat", "ImageCodec"]),

@@ -10,3 +10,13 @@ int gqnkit_cpu_runs_x86_64_v3(void) {
     return 0;
 #endif
 }
+
+int gqnkit_cpu_runs_x86_64_v4(void) {
+#if defined(__x86_64__)
+    return gqnkit_cpu_runs_x86_64_v3() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd")
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}

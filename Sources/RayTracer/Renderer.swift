@@ -2,6 +2,7 @@
 import CPUFeatures
 import RenderKernel
 import RenderKernelX86V3
+import RenderKernelX86V4
 
 /// Renders a ``/SceneModel/Scene`` by ray tracing with direct lighting and shadow rays.
 ///
@@ -12,9 +13,9 @@ import RenderKernelX86V3
 /// traced four at a time as packets: the jitter of up to four samples is drawn first, then
 /// their area-light samples.
 ///
-/// The tracing loops are compiled twice, for baseline x86-64 and for x86-64-v3 (AVX2, FMA,
-/// BMI2); a renderer uses the second when the processor runs it (``InstructionSet/best``),
-/// about 15 % faster, with byte-identical images.
+/// The tracing loops are compiled three times, for baseline x86-64, for x86-64-v3 (AVX2, FMA,
+/// BMI2) and for x86-64-v4 (AVX-512); a renderer uses the best build the processor runs
+/// (``InstructionSet/best``), with byte-identical images.
 ///
 /// Build one `Renderer` per scene and call ``render(camera:settings:)`` once per view: the
 /// scene is compiled (frames, bounds, face planes) once.
@@ -25,17 +26,27 @@ public struct Renderer: Sendable {
         case baseline
         /// x86-64-v3: AVX, AVX2, FMA, BMI1, BMI2, F16C, LZCNT, MOVBE.
         case x86_64_v3 = "x86-64-v3"
+        /// x86-64-v4: x86-64-v3 plus AVX-512 F, CD, BW, DQ and VL.
+        case x86_64_v4 = "x86-64-v4"
 
         /// The fastest build this processor runs, asked once.
-        public static let best: InstructionSet = gqnkit_cpu_runs_x86_64_v3() != 0 ? .x86_64_v3 : .baseline
+        public static let best: InstructionSet =
+            gqnkit_cpu_runs_x86_64_v4() != 0 ? .x86_64_v4 : gqnkit_cpu_runs_x86_64_v3() != 0 ? .x86_64_v3 : .baseline
 
         /// Whether this processor runs code built for this instruction set.
-        public var isSupported: Bool { self == .baseline || Self.best == .x86_64_v3 }
+        public var isSupported: Bool {
+            switch self {
+            case .baseline: return true
+            case .x86_64_v3: return Self.best != .baseline
+            case .x86_64_v4: return Self.best == .x86_64_v4
+            }
+        }
     }
 
     private enum Kernel: Sendable {
         case baseline(RenderKernel.KernelRenderer)
         case v3(RenderKernelX86V3.KernelRenderer)
+        case v4(RenderKernelX86V4.KernelRenderer)
     }
 
     /// The scene as given.
@@ -60,6 +71,7 @@ public struct Renderer: Sendable {
         switch instructionSet {
         case .baseline: kernel = .baseline(RenderKernel.KernelRenderer(scene: scene))
         case .x86_64_v3: kernel = .v3(RenderKernelX86V3.KernelRenderer(scene: scene))
+        case .x86_64_v4: kernel = .v4(RenderKernelX86V4.KernelRenderer(scene: scene))
         }
     }
 
@@ -74,6 +86,7 @@ public struct Renderer: Sendable {
         switch kernel {
         case .baseline(let renderer): return renderer.render(camera: camera, settings: settings)
         case .v3(let renderer): return renderer.render(camera: camera, settings: settings)
+        case .v4(let renderer): return renderer.render(camera: camera, settings: settings)
         }
     }
 }

@@ -99,7 +99,9 @@ public struct KernelRenderer: Sendable {
                 var sample = 0
                 while sample < sampleCount {
                     let count = min(4, sampleCount - sample)
-                    let directions = withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 4) { lanes in
+                    let directions = count == 4
+                        ? frame.directions(x: x, y: y, firstSample: sample, side: side, rng: &rng)
+                        : withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 4) { lanes in
                         for lane in 0..<count {
                             let (sy, sx) = (sample + lane).quotientAndRemainder(dividingBy: side)
                             let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide

@@ -14,6 +14,7 @@ struct RayPacket {
     private(set) var count: Int
 
     /// The lanes that hold rays.
+    @inline(__always)
     var active: SIMDMask<SIMD4<Int32>> { SIMD4<Int32>(0, 1, 2, 3) .< Int32(count) }
 
     /// Four lanes of zeros, none active yet.

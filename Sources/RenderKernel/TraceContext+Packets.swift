@@ -97,124 +97,134 @@ extension TraceContext {
     /// `origin` to `sum`: what ``radiance(origin:direction:candidates:originTerms:rng:)``
     /// computes for each (direct lighting with shadow rays, Lambertian plus Blinn-Phong, plus
     /// ambient), with the nearest hits and then each light's shadow rays traced as packets.
-    /// Area lights draw from `rng` light by light, lane by lane.
+    ///
+    /// Shading runs on the lanes together too (a ``ShadingPacket``): every lane does the
+    /// scalar code's operations in the scalar code's order, so the colours are bit-identical.
+    /// Only what differs per lane stays per lane: the texture lookup, area-light samples
+    /// (drawn from `rng` light by light, lane by lane) and the specular power.
     @inline(__always)
     func accumulateRadiance(origin: Vector3, directions: RayPacket, candidates: UInt64 = .max,
                             originTerms: UnsafeBufferPointer<Float>? = nil, rng: inout PCG32, into sum: inout Vector3) {
         let hits = closestHits(origin: origin, directions: directions, candidates: candidates, originTerms: originTerms)
-        withUnsafeTemporaryAllocation(of: SurfaceSample.self, capacity: 4) { samples in
-            for lane in 0..<4 {
-                let shapeIndex = lane < directions.count ? Int(hits.shapes[lane]) : -1
-                guard shapeIndex >= 0 else {
-                    samples.initializeElement(at: lane, to: SurfaceSample(background: background))
-                    continue
-                }
-                let direction = directions[lane]
-                let shape = shapes[shapeIndex]
-                let material = materials[shape.materialIndex]
-                let point = origin + hits.t[lane] * direction
-                var normal = hits.normals[lane]
-                if normal.dot(direction) > 0 { normal = -normal }
-                let albedo = surfaceColor(material, shape: shape, point: point)
-                samples.initializeElement(at: lane, to: SurfaceSample(
-                    direction: direction, point: point, normal: normal, albedo: albedo, color: ambient * albedo,
-                    shadowOrigin: point + Self.shadowBias * normal, specular: material.specular,
-                    shininess: material.shininess))
-            }
-            for light in lights {
-                var anyLit = false
-                for lane in 0..<directions.count where samples[lane].surfaced {
-                    let (toLight, distance, irradiance) = light.incidence(at: samples[lane].point, rng: &rng)
-                    let cosine = samples[lane].normal.dot(toLight)
-                    samples[lane].toLight = toLight
-                    samples[lane].irradiance = irradiance
-                    samples[lane].cosine = cosine
-                    samples[lane].shadowLength = distance - Self.shadowBias
-                    samples[lane].lit = cosine > 0
-                    anyLit = anyLit || cosine > 0
-                }
-                guard anyLit else { continue }
-                // Gathered at fixed lanes, field by field (see RayPacket.init(_:count:)).
-                let tMax = SIMD4(samples[0].shadowLength, samples[1].shadowLength, samples[2].shadowLength,
-                                 samples[3].shadowLength)
-                var lit = SIMD4<Int32>(samples[0].lit ? 1 : 0, samples[1].lit ? 1 : 0, samples[2].lit ? 1 : 0,
-                                       samples[3].lit ? 1 : 0) .!= 0
-                let origins = RayPacket(
-                    x: SIMD4(samples[0].shadowOrigin.x, samples[1].shadowOrigin.x, samples[2].shadowOrigin.x,
-                             samples[3].shadowOrigin.x),
-                    y: SIMD4(samples[0].shadowOrigin.y, samples[1].shadowOrigin.y, samples[2].shadowOrigin.y,
-                             samples[3].shadowOrigin.y),
-                    z: SIMD4(samples[0].shadowOrigin.z, samples[1].shadowOrigin.z, samples[2].shadowOrigin.z,
-                             samples[3].shadowOrigin.z))
-                let toLights = RayPacket(
-                    x: SIMD4(samples[0].toLight.x, samples[1].toLight.x, samples[2].toLight.x, samples[3].toLight.x),
-                    y: SIMD4(samples[0].toLight.y, samples[1].toLight.y, samples[2].toLight.y, samples[3].toLight.y),
-                    z: SIMD4(samples[0].toLight.z, samples[1].toLight.z, samples[2].toLight.z, samples[3].toLight.z))
-                lit .&= .!occluded(origins: origins, directions: toLights, tMax: tMax, active: lit)
-                for lane in 0..<directions.count where lit[lane] {
-                    samples[lane].addLight()
-                }
-            }
-            for lane in 0..<directions.count { sum += samples[lane].color }
-            samples.deinitialize()
+        let surfaced = directions.active .& (hits.shapes .>= 0)
+        // Inactive lanes and misses shade as lane 0 or a harmless shape 0, masked out below.
+        var shading = ShadingPacket(background: background)
+        guard any(surfaced) else {
+            for _ in 0..<directions.count { sum += background }
+            return
         }
+        let t = hits.t.replacing(with: 0, where: .!surfaced)
+        let point = RayPacket(x: origin.x + t * directions.x, y: origin.y + t * directions.y,
+                              z: origin.z + t * directions.z)
+        let facing = hits.normals.dot(directions) .> 0
+        let normal = RayPacket(x: hits.normals.x.replacing(with: -hits.normals.x, where: facing),
+                               y: hits.normals.y.replacing(with: -hits.normals.y, where: facing),
+                               z: hits.normals.z.replacing(with: -hits.normals.z, where: facing))
+        var anySpecular = false
+        for lane in 0..<directions.count where surfaced[lane] {
+            let shape = shapes[Int(hits.shapes[lane])]
+            let material = materials[shape.materialIndex]
+            shading.setAlbedo(surfaceColor(material, shape: shape, point: point[lane]), lane: lane)
+            shading.specular[lane] = material.specular
+            shading.shininess[lane] = material.shininess
+            anySpecular = anySpecular || material.specular > 0
+        }
+        shading.color = RayPacket(x: shading.color.x.replacing(with: ambient.x * shading.albedo.x, where: surfaced),
+                                  y: shading.color.y.replacing(with: ambient.y * shading.albedo.y, where: surfaced),
+                                  z: shading.color.z.replacing(with: ambient.z * shading.albedo.z, where: surfaced))
+        let bias = Self.shadowBias
+        let shadowOrigins = RayPacket(x: point.x + bias * normal.x, y: point.y + bias * normal.y,
+                                      z: point.z + bias * normal.z)
+        for light in lights {
+            var toLight: RayPacket, irradiance: RayPacket, tMax: SIMD4<Float>
+            switch light.kind {
+            case 0:
+                // incidence(at:rng:) for a point light, in all lanes.
+                let offset = RayPacket(x: light.vector.x - point.x, y: light.vector.y - point.y,
+                                       z: light.vector.z - point.z)
+                let distanceSquared = offset.dot(offset)
+                let distance = distanceSquared.squareRoot()
+                toLight = RayPacket(x: offset.x / distance, y: offset.y / distance, z: offset.z / distance)
+                irradiance = RayPacket(x: light.radiance.x / distanceSquared, y: light.radiance.y / distanceSquared,
+                                       z: light.radiance.z / distanceSquared)
+                tMax = distance - bias
+            case 1:
+                toLight = RayPacket(x: SIMD4(repeating: light.vector.x), y: SIMD4(repeating: light.vector.y),
+                                    z: SIMD4(repeating: light.vector.z))
+                irradiance = RayPacket(x: SIMD4(repeating: light.radiance.x), y: SIMD4(repeating: light.radiance.y),
+                                       z: SIMD4(repeating: light.radiance.z))
+                tMax = SIMD4(repeating: .infinity)
+            default:
+                // Area lights draw from the pixel's stream, lane by lane in order.
+                toLight = RayPacket(x: .zero, y: .zero, z: .zero)
+                irradiance = toLight
+                tMax = .zero
+                for lane in 0..<directions.count where surfaced[lane] {
+                    let incidence = light.incidence(at: point[lane], rng: &rng)
+                    toLight[lane] = incidence.toLight
+                    irradiance[lane] = incidence.irradiance
+                    tMax[lane] = incidence.distance - bias
+                }
+            }
+            let cosine = normal.dot(toLight)
+            var lit = surfaced .& (cosine .> 0)
+            guard any(lit) else { continue }
+            lit .&= .!occluded(origins: shadowOrigins, directions: toLight, tMax: tMax, active: lit)
+            guard any(lit) else { continue }
+            shading.addLight(toLight: toLight, irradiance: irradiance, cosine: cosine, normal: normal,
+                             directions: directions, lit: lit, anySpecular: anySpecular)
+        }
+        for lane in 0..<directions.count { sum += shading.color[lane] }
     }
 }
 
-/// One camera sample's surface point while its packet's shadow rays are traced: what
-/// shading needs before and after the occlusion test.
-struct SurfaceSample {
-    var direction: Vector3
-    var point: Vector3
-    var normal: Vector3
-    var albedo: Vector3
+/// The surface points of a packet's camera samples while their shadow rays are traced, one
+/// `SIMD4` per coordinate: what shading needs before and after each occlusion test.
+struct ShadingPacket {
+    var albedo = RayPacket(x: .zero, y: .zero, z: .zero)
     /// The radiance gathered so far: background, or ambient plus the unoccluded lights.
-    var color: Vector3
-    var shadowOrigin: Vector3
-    var specular: Float
-    var shininess: Float
-    /// Whether the camera ray hit a surface.
-    var surfaced: Bool
-    /// The current light's direction, irradiance and cosine at the point, the length of the
-    /// shadow ray towards it, and whether the point faces it.
-    var toLight = Vector3.zero
-    var irradiance = Vector3.zero
-    var cosine: Float = 0
-    var shadowLength: Float = 0
-    var lit = false
+    var color: RayPacket
+    var specular = SIMD4<Float>.zero
+    var shininess = SIMD4<Float>.zero
 
-    /// A sample whose camera ray hit a surface.
-    @inline(__always)
-    init(direction: Vector3, point: Vector3, normal: Vector3, albedo: Vector3, color: Vector3, shadowOrigin: Vector3,
-         specular: Float, shininess: Float) {
-        self.direction = direction
-        self.point = point
-        self.normal = normal
-        self.albedo = albedo
-        self.color = color
-        self.shadowOrigin = shadowOrigin
-        self.specular = specular
-        self.shininess = shininess
-        surfaced = true
-    }
-
-    /// A sample whose camera ray left the scene (or an inactive lane).
+    /// Every lane starts as `background` (a camera ray that leaves the scene).
     @inline(__always)
     init(background: Vector3) {
-        self.init(direction: .zero, point: .zero, normal: .zero, albedo: .zero, color: background, shadowOrigin: .zero,
-                  specular: 0, shininess: 0)
-        surfaced = false
+        color = RayPacket(x: SIMD4(repeating: background.x), y: SIMD4(repeating: background.y),
+                          z: SIMD4(repeating: background.z))
     }
 
-    /// Adds the current light's Lambertian and Blinn-Phong terms (the light is not occluded).
     @inline(__always)
-    mutating func addLight() {
-        color += albedo * irradiance * cosine
-        if specular > 0 {
-            let halfway = (toLight - direction).normalized
-            let alignment = max(normal.dot(halfway), 0)
-            color += irradiance * (specular * pow(alignment, shininess))
+    mutating func setAlbedo(_ value: Vector3, lane: Int) {
+        albedo.x[lane] = value.x
+        albedo.y[lane] = value.y
+        albedo.z[lane] = value.z
+    }
+
+    /// Adds one light's Lambertian and Blinn-Phong terms in the `lit` lanes (those facing
+    /// the light and not occluded), as the scalar code does: `albedo * irradiance * cosine`,
+    /// then `irradiance * (specular * alignment^shininess)` where the material is specular.
+    @inline(__always)
+    mutating func addLight(toLight: RayPacket, irradiance: RayPacket, cosine: SIMD4<Float>, normal: RayPacket,
+                           directions: RayPacket, lit: SIMDMask<SIMD4<Int32>>, anySpecular: Bool) {
+        color.x.replace(with: color.x + albedo.x * irradiance.x * cosine, where: lit)
+        color.y.replace(with: color.y + albedo.y * irradiance.y * cosine, where: lit)
+        color.z.replace(with: color.z + albedo.z * irradiance.z * cosine, where: lit)
+        guard anySpecular else { return }
+        let shiny = lit .& (specular .> 0)
+        guard any(shiny) else { return }
+        // halfway = (toLight - direction).normalized, i.e. scaled by 1 / length.
+        let half = RayPacket(x: toLight.x - directions.x, y: toLight.y - directions.y, z: toLight.z - directions.z)
+        let inverseLength = 1 / half.dot(half).squareRoot()
+        let halfway = RayPacket(x: half.x * inverseLength, y: half.y * inverseLength, z: half.z * inverseLength)
+        let alignment = normal.dot(halfway)
+        var strength = SIMD4<Float>.zero
+        for lane in 0..<4 where shiny[lane] {
+            strength[lane] = specular[lane] * pow(max(alignment[lane], 0), shininess[lane])
         }
+        color.x.replace(with: color.x + irradiance.x * strength, where: shiny)
+        color.y.replace(with: color.y + irradiance.y * strength, where: shiny)
+        color.z.replace(with: color.z + irradiance.z * strength, where: shiny)
     }
 }
 

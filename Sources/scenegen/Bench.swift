@@ -14,7 +14,9 @@ struct Bench: ParsableCommand {
             spread over the threads, one image per thread at a time, as dataset generation does; \
             each run's throughput is measured and the median of the runs reported. The last line \
             printed is a JSON object with images_per_s (median), mrays_per_s (camera rays only), \
-            cpu_ms_per_image (process CPU time per image, median), threads, size and spp.
+            cpu_ms_per_image (process CPU time per image, median), threads, size, spp and \
+            instruction_set (which build of the tracing loops ran: the best this processor runs, \
+            or --instruction-set).
 
             With --family NAME it measures dataset generation end to end instead (sample, render, \
             PNG-encode, write shards with CRCs and SHA-256 into a temporary directory) and reports \
@@ -44,9 +46,18 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs (the median is reported).")
     var runs: Int = 5
 
+    @Option(help: """
+        Without --family: the build of the tracing loops to time (baseline, x86-64-v3, x86-64-v4; default: the \
+        best this processor runs, as every other command uses), to measure what each one gains.
+        """)
+    var instructionSet: String?
+
     func validate() throws {
         guard threads >= 1, images >= 1, runs >= 1 else {
             throw ValidationError("--threads, --images and --runs must be at least 1")
+        }
+        if family != nil, instructionSet != nil {
+            throw ValidationError("--instruction-set applies to the render benchmark, not to --family")
         }
     }
 
@@ -56,7 +67,7 @@ struct Bench: ParsableCommand {
             return
         }
         let document = try SceneDocument.load(contentsOf: URL(fileURLWithPath: scene))
-        let renderer = Renderer(scene: document.scene)
+        let renderer = Renderer(scene: document.scene, instructionSet: try chosenInstructionSet())
         let side = RenderSettings.samplesPerSide(forSamplesPerPixel: document.samplesPerPixel) ?? 1
         let camera = document.scene.camera
         let threads = self.threads, images = self.images
@@ -91,11 +102,26 @@ struct Bench: ParsableCommand {
             "spp": side * side,
             "images_per_run": images,
             "cores_online": ProcessInfoCores.count,
+            "instruction_set": renderer.instructionSet.rawValue,
         ]
         try printJSON(result)
     }
 
     /// Times `scenegen generate`'s pipeline on `scenes` scenes into a scratch directory.
+    /// `--instruction-set`, checked against what the processor runs.
+    private func chosenInstructionSet() throws -> Renderer.InstructionSet {
+        guard let instructionSet else { return .best }
+        let names = Renderer.InstructionSet.allCases.map(\.rawValue)
+        guard let chosen = Renderer.InstructionSet(rawValue: instructionSet) else {
+            throw ValidationError("--instruction-set: expected one of \(names.joined(separator: ", ")), found \(instructionSet)")
+        }
+        guard chosen.isSupported else {
+            throw ValidationError(
+                "--instruction-set \(instructionSet): this processor does not run it (the best it runs is \(Renderer.InstructionSet.best.rawValue))")
+        }
+        return chosen
+    }
+
     private func benchGeneration(_ name: String) throws {
         let spec = try FamilyLocator.load(name)
         let schema = DatasetSchema(width: spec.imageSize, height: spec.imageSize, viewsPerScene: spec.views)
@@ -136,6 +162,7 @@ struct Bench: ParsableCommand {
         try printJSON([
             "benchmark": "generate",
             "family": spec.name,
+            "instruction_set": Renderer.InstructionSet.best.rawValue,
             "scenes_per_s": (median * 10).rounded() / 10,
             "scenes_per_s_runs": rates.map { ($0 * 10).rounded() / 10 },
             "render_only_scenes_per_s": (renderOnlyMedian * 10).rounded() / 10,

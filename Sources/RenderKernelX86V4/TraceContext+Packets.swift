@@ -1,0 +1,1 @@
+../RenderKernel/TraceContext+Packets.swift
