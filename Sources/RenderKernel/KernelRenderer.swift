@@ -78,57 +78,67 @@ public struct KernelRenderer: Sendable {
         let sampleWeight = 1 / Float(sampleCount)
         let tableScale = Float(SRGBEncoder.tableSize - 1)
         let width = frame.width
-        for y in rows {
-            // Solids whose projected bounds miss this row or pixel are not tested by its camera rays.
-            var rowCandidates: UInt64 = 0
-            for (index, footprint) in targets.footprints.enumerated() where footprint.rows.contains(y) {
-                rowCandidates |= 1 << UInt64(index)
-            }
-            for x in 0..<width {
-                let pixel = y * width + x
-                var candidates = rowCandidates
-                var remaining = rowCandidates
-                while remaining != 0 {
-                    let index = remaining.trailingZeroBitCount
-                    remaining &= remaining - 1
-                    if !targets.footprints[index].columns.contains(x) { candidates &= ~(1 << UInt64(index)) }
+        // Per full packet of a pixel's samples, the grid cells (column, row) of its four lanes.
+        let packetCells = stride(from: 0, to: sampleCount - 3, by: 4).map { first in
+            let cells = (0..<4).map { (first + $0).quotientAndRemainder(dividingBy: side) }
+            return (x: SIMD4<Float>(Float(cells[0].remainder), Float(cells[1].remainder), Float(cells[2].remainder),
+                                    Float(cells[3].remainder)),
+                    y: SIMD4<Float>(Float(cells[0].quotient), Float(cells[1].quotient), Float(cells[2].quotient),
+                                    Float(cells[3].quotient)))
+        }
+        targets.footprints.withUnsafeBufferPointer { footprints in
+            for y in rows {
+                // Solids whose projected bounds miss this row or pixel are not tested by its camera rays.
+                var rowCandidates: UInt64 = 0
+                for (index, footprint) in footprints.enumerated() where footprint.rows.contains(y) {
+                    rowCandidates |= 1 << UInt64(index)
                 }
-                var rng = PCG32(seed: mixSeed(settings.seed, UInt64(pixel)), stream: UInt64(pixel))
-                var sum = Vector3.zero
-                // The pixel's samples in row-major order, traced four at a time as packets.
-                var sample = 0
-                while sample < sampleCount {
-                    let count = min(4, sampleCount - sample)
-                    let directions = count == 4
-                        ? frame.directions(x: x, y: y, firstSample: sample, side: side, rng: &rng)
-                        : withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 4) { lanes in
-                        for lane in 0..<count {
-                            let (sy, sx) = (sample + lane).quotientAndRemainder(dividingBy: side)
-                            let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
-                            let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
-                            lanes.initializeElement(at: lane, to: frame.direction(u: u, v: v))
+                for x in 0..<width {
+                    let pixel = y * width + x
+                    var candidates = rowCandidates
+                    var remaining = rowCandidates
+                    while remaining != 0 {
+                        let index = remaining.trailingZeroBitCount
+                        remaining &= remaining - 1
+                        if !footprints[index].columns.contains(x) { candidates &= ~(1 << UInt64(index)) }
+                    }
+                    var rng = PCG32(seed: mixSeed(settings.seed, UInt64(pixel)), stream: UInt64(pixel))
+                    var sum = Vector3.zero
+                    // The pixel's samples in row-major order, traced four at a time as packets.
+                    var sample = 0
+                    while sample < sampleCount {
+                        let count = min(4, sampleCount - sample)
+                        let directions = count == 4
+                            ? frame.directions(x: x, y: y, cells: packetCells[sample / 4], inverseSide: inverseSide, rng: &rng)
+                            : withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 4) { lanes in
+                            for lane in 0..<count {
+                                let (sy, sx) = (sample + lane).quotientAndRemainder(dividingBy: side)
+                                let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
+                                let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
+                                lanes.initializeElement(at: lane, to: frame.direction(u: u, v: v))
+                            }
+                            return RayPacket(lanes, count: count)
                         }
-                        return RayPacket(lanes, count: count)
+                        context.accumulateRadiance(origin: frame.origin, directions: directions, candidates: candidates,
+                                                   originTerms: targets.originTerms, rng: &rng, into: &sum)
+                        sample += count
                     }
-                    context.accumulateRadiance(origin: frame.origin, directions: directions, candidates: candidates,
-                                               originTerms: targets.originTerms, rng: &rng, into: &sum)
-                    sample += count
-                }
-                let linear = sum * (sampleWeight * tableScale)
-                for channel in 0..<3 {
-                    let code = Int(min(max(linear[channel], 0), tableScale) + 0.5)
-                    rgb[pixel * 3 + channel] = srgb[code]
-                }
-                if settings.depth || settings.instanceMask {
-                    let direction = frame.direction(u: Float(x) + 0.5, v: Float(y) + 0.5)
-                    let hit = context.closestHit(origin: frame.origin, direction: direction, candidates: candidates,
-                                                 originTerms: targets.originTerms)
-                    if settings.depth, let hit {
-                        let millimetres = (hit.t * direction.dot(frame.forward) * 1000).rounded()
-                        depth[pixel] = UInt16(min(max(millimetres, 1), 65_535))
+                    let linear = sum * (sampleWeight * tableScale)
+                    for channel in 0..<3 {
+                        let code = Int(min(max(linear[channel], 0), tableScale) + 0.5)
+                        rgb[pixel * 3 + channel] = srgb[code]
                     }
-                    if settings.instanceMask, let hit {
-                        mask[pixel] = context.shapes[hit.shape].instanceID
+                    if settings.depth || settings.instanceMask {
+                        let direction = frame.direction(u: Float(x) + 0.5, v: Float(y) + 0.5)
+                        let hit = context.closestHit(origin: frame.origin, direction: direction, candidates: candidates,
+                                                     originTerms: targets.originTerms)
+                        if settings.depth, let hit {
+                            let millimetres = (hit.t * direction.dot(frame.forward) * 1000).rounded()
+                            depth[pixel] = UInt16(min(max(millimetres, 1), 65_535))
+                        }
+                        if settings.instanceMask, let hit {
+                            mask[pixel] = context.shapes[hit.shape].instanceID
+                        }
                     }
                 }
             }

@@ -57,19 +57,17 @@ struct PixelFrame: Sendable {
         return (forward + offset.x * right + offset.y * down).normalized
     }
 
-    /// The unit directions of four consecutive jittered samples of pixel `(x, y)` (samples
-    /// `firstSample ..< firstSample + 4` of its `side x side` grid, row-major), drawing the
-    /// jitter from `rng` in the order ``direction(u:v:)`` one sample at a time would (u, then
-    /// v, sample by sample), and computing each lane as it does, operation for operation.
+    /// The unit directions of four jittered samples of pixel `(x, y)` in the grid cells
+    /// `cells` (columns, rows) of side `1 / inverseSide`, drawing the jitter from `rng` in the
+    /// order ``direction(u:v:)`` one sample at a time would (u, then v, sample by sample), and
+    /// computing each lane as it does, operation for operation.
     @inline(__always)
-    func directions(x: Int, y: Int, firstSample: Int, side: Int, rng: inout PCG32) -> RayPacket {
+    func directions(x: Int, y: Int, cells: (x: SIMD4<Float>, y: SIMD4<Float>), inverseSide: Float,
+                    rng: inout PCG32) -> RayPacket {
         let r0 = rng.nextFloat(), r1 = rng.nextFloat(), r2 = rng.nextFloat(), r3 = rng.nextFloat()
         let r4 = rng.nextFloat(), r5 = rng.nextFloat(), r6 = rng.nextFloat(), r7 = rng.nextFloat()
-        let index = SIMD4<Int32>(repeating: Int32(firstSample)) &+ SIMD4(0, 1, 2, 3)
-        let cellY = index / Int32(side), cellX = index &- cellY &* Int32(side)
-        let inverseSide = 1 / Float(side)
-        let u = Float(x) + (SIMD4<Float>(cellX) + SIMD4(r0, r2, r4, r6)) * inverseSide
-        let v = Float(y) + (SIMD4<Float>(cellY) + SIMD4(r1, r3, r5, r7)) * inverseSide
+        let u = Float(x) + (cells.x + SIMD4(r0, r2, r4, r6)) * inverseSide
+        let v = Float(y) + (cells.y + SIMD4(r1, r3, r5, r7)) * inverseSide
         let offsetX = (u - principalPoint.x) * inverseFocal.x
         let offsetY = (v - principalPoint.y) * inverseFocal.y
         let unnormalised = RayPacket(x: forward.x + offsetX * right.x + offsetY * down.x,

@@ -121,13 +121,26 @@ extension TraceContext {
                                y: hits.normals.y.replacing(with: -hits.normals.y, where: facing),
                                z: hits.normals.z.replacing(with: -hits.normals.z, where: facing))
         var anySpecular = false
-        for lane in 0..<directions.count where surfaced[lane] {
-            let shape = shapes[Int(hits.shapes[lane])]
-            let material = materials[shape.materialIndex]
-            shading.setAlbedo(surfaceColor(material, shape: shape, point: point[lane]), lane: lane)
-            shading.specular[lane] = material.specular
-            shading.shininess[lane] = material.shininess
-            anySpecular = anySpecular || material.specular > 0
+        var firstLane = 0
+        while !surfaced[firstLane] { firstLane += 1 }
+        let firstShape = hits.shapes[firstLane]
+        if all(.!surfaced .| (hits.shapes .== firstShape)) {
+            // Usually a pixel's samples all land on one surface: its material once, its texture in all lanes.
+            let shape = Int(firstShape)
+            let material = materials[shapes[shape].materialIndex]
+            shading.albedo = surfaceColors(material, shape: shape, points: point)
+            shading.specular = SIMD4(repeating: material.specular)
+            shading.shininess = SIMD4(repeating: material.shininess)
+            anySpecular = material.specular > 0
+        } else {
+            for lane in 0..<directions.count where surfaced[lane] {
+                let shape = shapes[Int(hits.shapes[lane])]
+                let material = materials[shape.materialIndex]
+                shading.setAlbedo(surfaceColor(material, shape: shape, point: point[lane]), lane: lane)
+                shading.specular[lane] = material.specular
+                shading.shininess[lane] = material.shininess
+                anySpecular = anySpecular || material.specular > 0
+            }
         }
         shading.color = RayPacket(x: shading.color.x.replacing(with: ambient.x * shading.albedo.x, where: surfaced),
                                   y: shading.color.y.replacing(with: ambient.y * shading.albedo.y, where: surfaced),
@@ -175,6 +188,48 @@ extension TraceContext {
                              directions: directions, lit: lit, anySpecular: anySpecular)
         }
         for lane in 0..<directions.count { sum += shading.color[lane] }
+    }
+}
+
+extension TraceContext {
+    /// ``surfaceColor(_:shape:point:)`` at four points of one shape, lane by lane the same
+    /// values: the local coordinates as `toLocal(point - center) * inverseScale`, each cell
+    /// as the floor of the coordinate clamped to +-1e9, the parity of their sum.
+    @inline(__always)
+    func surfaceColors(_ material: CompiledScene.MaterialRecord, shape index: Int, points: RayPacket) -> RayPacket {
+        guard material.pattern != 0 else {
+            return RayPacket(x: SIMD4(repeating: material.color.x), y: SIMD4(repeating: material.color.y),
+                             z: SIMD4(repeating: material.color.z))
+        }
+        let center = shapes[index].center
+        let axes = shapes[index].orientation
+        let offset = RayPacket(x: points.x - center.x, y: points.y - center.y, z: points.z - center.z)
+        let scale = material.inverseScale
+        // Per axis, the lowest bit of the cell index floor(clamped coordinate), as 0 or 1 in a
+        // float: f - 2 floor(f / 2) is exact for every integer-valued float (those from 2^24 on
+        // are even and give 0), so no lane converts to an integer.
+        func parityBits(_ axis: Vector3) -> SIMD4<Float> {
+            var local = offset.dot(axis) * scale
+            local.replace(with: -1e9, where: local .< -1e9)
+            local.replace(with: 1e9, where: local .> 1e9)
+            let cell = local.rounded(.down)
+            return cell - 2 * (cell * 0.5).rounded(.down)
+        }
+        let parity: SIMD4<Float>
+        switch material.pattern {
+        case 1:
+            let kind = shapes[index].kind
+            let flat = kind == .plane || kind == .rectangle
+            parity = parityBits(axes.xAxis) + parityBits(axes.yAxis) + (flat ? .zero : parityBits(axes.zAxis))
+        case 2: parity = parityBits(axes.xAxis)
+        default: parity = parityBits(axes.yAxis)
+        }
+        // The sum of the bits is even when it is 0 or 2.
+        let even = (parity .== 0) .| (parity .== 2)
+        let first = material.color, second = material.secondColor
+        return RayPacket(x: SIMD4(repeating: second.x).replacing(with: first.x, where: even),
+                         y: SIMD4(repeating: second.y).replacing(with: first.y, where: even),
+                         z: SIMD4(repeating: second.z).replacing(with: first.z, where: even))
     }
 }
 
