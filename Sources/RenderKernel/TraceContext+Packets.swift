@@ -76,8 +76,8 @@ extension TraceContext {
             let maybe = active .& .!blocked .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
             guard any(maybe) else { continue }
             for lane in 0..<4 where maybe[lane] {
-                if solids[index].intersect(origin: origins[lane], direction: directions[lane], tMax: tMax[lane],
-                                           planes: planes) != nil {
+                if solids[index].blocks(origin: origins[lane], direction: directions[lane], tMax: tMax[lane],
+                                        planes: planes) {
                     blocked[lane] = true
                 }
             }
