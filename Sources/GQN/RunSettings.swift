@@ -23,11 +23,14 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var annealSteps: Int?
     /// The pixel sigma the schedule anneals to (`--final-sigma`); nil for the schedule's own (0.7).
     public var finalSigma: Double?
+    /// The representation network (`--representation`); nil for the configuration's own.
+    public var representation: RepresentationKind?
 
     /// Creates settings.
     public init(
         data: String, split: String, config: GQNConfiguration.Preset, batch: Int, seed: UInt64, maxContext: Int,
-        threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?, finalSigma: Double? = nil
+        threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?, finalSigma: Double? = nil,
+        representation: RepresentationKind? = nil
     ) {
         self.data = data
         self.split = split
@@ -39,6 +42,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         self.schedule = schedule
         self.annealSteps = annealSteps
         self.finalSigma = finalSigma
+        self.representation = representation
     }
 
     /// The schedule the run trains with.
@@ -66,6 +70,9 @@ public struct RunSettings: Codable, Equatable, Sendable {
         compare("--config", run.config, config)
         compare("--batch", run.batch, batch)
         compare("--seed", run.seed, seed)
+        if run.representation != representation {
+            found.append("--representation \(run.representation?.rawValue ?? "(the configuration's)"), found \(representation?.rawValue ?? "(the configuration's)")")
+        }
         if run.maxContext != maxContext {
             found.append(
                 "at most \(run.maxContext) context views, found \(maxContext) (set by --config and the dataset's views per scene)")
@@ -91,5 +98,6 @@ extension RunSettings {
         schedule = try container.decodeIfPresent(GQNTrainingSchedule.Preset.self, forKey: .schedule) ?? .paper
         annealSteps = try container.decodeIfPresent(Int.self, forKey: .annealSteps)
         finalSigma = try container.decodeIfPresent(Double.self, forKey: .finalSigma)
+        representation = try container.decodeIfPresent(RepresentationKind.self, forKey: .representation)
     }
 }

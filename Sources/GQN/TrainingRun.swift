@@ -41,6 +41,9 @@ public final class TrainingRun {
         public var annealSteps: Int?
         /// The pixel sigma the schedule anneals to (nil: the schedule's own, 0.7; a resumed run keeps its own).
         public var finalSigma: Double?
+        /// The representation network instead of the configuration's (nil: the configuration's;
+        /// a resumed run keeps its own).
+        public var representation: RepresentationKind?
         /// Train until this many steps are done in total.
         public var steps: Int
         /// The run directory.
@@ -150,12 +153,14 @@ public final class TrainingRun {
         let settings = RunSettings(
             data: dataPath, split: request.split, config: request.config, batch: globalBatch, seed: request.seed,
             maxContext: min(preset.maxContextViews, schema.viewsPerScene - 1), threads: request.threads,
-            schedule: request.schedule, annealSteps: annealSteps, finalSigma: request.finalSigma ?? saved?.finalSigma)
+            schedule: request.schedule, annealSteps: annealSteps, finalSigma: request.finalSigma ?? saved?.finalSigma,
+            representation: request.representation ?? saved?.representation)
 
         var configuration = preset
         configuration.batchSize = settings.batch
         configuration.maxContextViews = settings.maxContext
         configuration.schedule = settings.trainingSchedule
+        if let representation = settings.representation { configuration.representation = representation }
         let model = try GQNModel(configuration: configuration, seed: request.seed)
         let trainer = GQNTrainer(model: model, seed: request.seed, communicator: communicator)
         let metricsURL = request.out.appendingPathComponent(RunDirectory.metricsName)

@@ -6,6 +6,7 @@ import ImageCodec
 import Tensors
 
 extension GQNTrainingSchedule.Preset: ExpressibleByArgument {}
+extension RepresentationKind: ExpressibleByArgument {}
 
 /// Trains a GQN on a dataset's split, logging metrics and writing checkpoints and sample grids.
 struct Fit: ParsableCommand {
@@ -93,6 +94,13 @@ struct Fit: ParsableCommand {
         """)
     var finalSigma: Double?
 
+    @Option(help: """
+        The representation network instead of the configuration's (tiny: pool; small, paper: tower): tower (an \
+        r-channel grid at a quarter of the image size), pool (the tower averaged to 1 x 1) or pyramid. The run \
+        records it; eval, sample and probe read it from the checkpoint.
+        """)
+    var representation: RepresentationKind?
+
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, found \(steps)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
@@ -125,6 +133,7 @@ struct Fit: ParsableCommand {
         request.schedule = schedule
         request.annealSteps = annealSteps
         request.finalSigma = finalSigma
+        request.representation = representation
         request.resume = resume
         request.checkpointEvery = checkpointEvery
         request.logEvery = logEvery

@@ -204,6 +204,25 @@ struct GQNTrainTests {
         #expect(zero.contains("--final-sigma must be in (0, 2], found 0.0"), "\(zero)")
     }
 
+    @Test("--representation: the run trains and records that network; eval reads it back; a resumed run refuses another")
+    func representationOverride() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("tower")
+        try Self.fit(data, out: run, steps: 2, extra: ["--representation", "tower"])
+        let settings = try JSONDecoder().decode(RunSettings.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
+        #expect(settings.config == .tiny && settings.representation == .tower)
+        let (trainer, _) = try RunFiles.loadTrainer(from: run + "/checkpoint.safetensors")
+        #expect(trainer.model.configuration.representation == .tower)
+        #expect(GQNConfiguration.tiny.representation == .pool, "the override must differ from the preset to test anything")
+        #expect(trainer.model.configuration.representationSize == GQNConfiguration.tiny.imageSize / 4)
+
+        try Self.fit(data, out: run, steps: 3, extra: ["--resume"])
+        #expect(try Self.metrics(run).count == 3)
+        let other = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", "--representation", "pool"]) }
+        #expect(other.contains("--representation tower, found pool"), "\(other)")
+        #expect(try Self.metrics(run).count == 3)
+    }
+
     @Test("extending a short run with a larger --steps keeps its schedule: the new steps train at the final values")
     func extendingShortRunKeepsSchedule() throws {
         let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
