@@ -39,6 +39,15 @@ public struct KernelRenderer: Sendable {
         var mask = view.instanceMask ?? []
         let frame = PixelFrame(camera: camera)
         let footprints = compiled.solids.prefix(64).map { frame.footprint(of: $0) }
+        // Per full packet of a pixel's samples, the grid cells (column, row) of its four lanes.
+        let side = settings.samplesPerSide
+        let packetCells = stride(from: 0, to: side * side - 3, by: 4).map { first in
+            let cells = (0..<4).map { (first + $0).quotientAndRemainder(dividingBy: side) }
+            return (x: SIMD4<Float>(Float(cells[0].remainder), Float(cells[1].remainder), Float(cells[2].remainder),
+                                    Float(cells[3].remainder)),
+                    y: SIMD4<Float>(Float(cells[0].quotient), Float(cells[1].quotient), Float(cells[2].quotient),
+                                    Float(cells[3].quotient)))
+        }
         let originTerms = compiled.flats.map { $0.originTerm(frame.origin) }
         view.rgb.withUnsafeMutableBufferPointer { rgb in
             depth.withUnsafeMutableBufferPointer { depth in
@@ -47,7 +56,8 @@ public struct KernelRenderer: Sendable {
                       originTerms.withUnsafeBufferPointer { originTerms in
                         compiled.withTraceContext { context in
                             let targets = BandTargets(context: context, srgb: table, rgb: rgb, depth: depth, mask: mask,
-                                                      footprints: footprints, originTerms: originTerms)
+                                                      footprints: footprints, originTerms: originTerms,
+                                                      packetCells: packetCells)
                             let bands = settings.threads == 1 ? 1 : min(height, settings.threads * 4)
                             let renderBand = { @Sendable (band: Int) in
                                 let rows = (band * height / bands)..<((band + 1) * height / bands)
@@ -78,14 +88,7 @@ public struct KernelRenderer: Sendable {
         let sampleWeight = 1 / Float(sampleCount)
         let tableScale = Float(SRGBEncoder.tableSize - 1)
         let width = frame.width
-        // Per full packet of a pixel's samples, the grid cells (column, row) of its four lanes.
-        let packetCells = stride(from: 0, to: sampleCount - 3, by: 4).map { first in
-            let cells = (0..<4).map { (first + $0).quotientAndRemainder(dividingBy: side) }
-            return (x: SIMD4<Float>(Float(cells[0].remainder), Float(cells[1].remainder), Float(cells[2].remainder),
-                                    Float(cells[3].remainder)),
-                    y: SIMD4<Float>(Float(cells[0].quotient), Float(cells[1].quotient), Float(cells[2].quotient),
-                                    Float(cells[3].quotient)))
-        }
+        let packetCells = targets.packetCells
         targets.footprints.withUnsafeBufferPointer { footprints in
             for y in rows {
                 // Solids whose projected bounds miss this row or pixel are not tested by its camera rays.
@@ -158,4 +161,6 @@ private struct BandTargets: @unchecked Sendable {
     let footprints: [PixelFrame.Footprint]
     /// Per flat, the plane-test term of the camera position (shared by every camera ray).
     let originTerms: UnsafeBufferPointer<Float>
+    /// Per full packet of a pixel's samples, the grid cells (columns, rows) of its four lanes.
+    let packetCells: [(x: SIMD4<Float>, y: SIMD4<Float>)]
 }

@@ -108,11 +108,11 @@ extension TraceContext {
         let hits = closestHits(origin: origin, directions: directions, candidates: candidates, originTerms: originTerms)
         let surfaced = directions.active .& (hits.shapes .>= 0)
         // Inactive lanes and misses shade as lane 0 or a harmless shape 0, masked out below.
-        var shading = ShadingPacket(background: background)
         guard any(surfaced) else {
             for _ in 0..<directions.count { sum += background }
             return
         }
+        var shading = ShadingPacket(background: background)
         let t = hits.t.replacing(with: 0, where: .!surfaced)
         let point = RayPacket(x: origin.x + t * directions.x, y: origin.y + t * directions.y,
                               z: origin.z + t * directions.z)
