@@ -60,6 +60,26 @@ struct PNGCodecTests {
         }
     }
 
+    @Test("the fast effort's fixed code never grows a file past its stored size, even on pure noise larger than 64 KB")
+    func fastEffortOnIncompressibleNoise() throws {
+        // Uniform noise has no residual near zero, the worst case for the fixed Huffman code
+        // tuned to renders: igzip must fall back to stored blocks (at most 65,535 bytes each).
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt8 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let side = 160
+        let noise = Bitmap<UInt8>(width: side, height: side, channels: 3, samples: (0..<(side * side * 3)).map { _ in next() })
+        let png = try PNGCodec.encode(noise, compression: .fast)
+        let filteredBytes = side * (side * 3 + 1)
+        // Signature, IHDR and sRGB (46), the IDAT chunk's length, type and CRC (12), the zlib
+        // header and Adler-32 (6), stored blocks of 5 header bytes each, IEND (12).
+        let storedBound = 46 + 12 + 6 + filteredBytes + 5 * (filteredBytes / 65_535 + 1) + 12
+        #expect(png.count <= storedBound, "\(png.count) bytes, stored size \(storedBound)")
+        #expect(try PNGCodec.decodeRGB8(png) == noise)
+    }
+
     @Test("files hold IHDR, sRGB (8-bit) or gAMA 1.0 (16-bit), one IDAT and IEND")
     func chunkLayout() throws {
         func chunkTypes(_ png: [UInt8]) -> [String] {

@@ -3,8 +3,8 @@
 ensure_system_packages() {
     # libopenmpi-dev builds the Distributed module; openmpi-bin's mpirun runs the
     # data-parallel tests (gqn-train fit under mpirun -np 2); libturbojpeg0-dev is JPEG;
-    # libdeflate-dev the PNG encoder's deflate.
-    local needed=(pkg-config libpng-dev libturbojpeg0-dev libdeflate-dev libopenblas-dev libdnnl-dev libopenmpi-dev openmpi-bin)
+    # libdeflate-dev and libisal-dev the PNG encoder's deflate.
+    local needed=(pkg-config libpng-dev libturbojpeg0-dev libdeflate-dev libisal-dev libopenblas-dev libdnnl-dev libopenmpi-dev openmpi-bin)
     local missing=()
     local package
     for package in "${needed[@]}"; do
