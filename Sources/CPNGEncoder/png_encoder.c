@@ -30,7 +30,7 @@ enum { LEVEL_STANDARD = 6 };
  * Literal/length (286) and distance (30) symbol counts of igzip's level-0 parse of 200
  * sub-filtered 64 x 64 rooms_ring_camera renders: residuals near 0 (literals 0-20 and
  * 236-255) dominate, matches are short (lengths 3-10) and near (one pixel row or less).
- * Measured on the rooms families and shepard_metzler, this code gives files 5-17 % larger
+ * Measured on the rooms families and shepard_metzler, this code gives files 4-17 % larger
  * than libdeflate level 1 at 2.4x its speed (ImageCodec's documentation has the table).
  */
 static const uint32_t png_residual_literal_counts[ISAL_DEF_LIT_LEN_SYMBOLS] = {
@@ -61,7 +61,8 @@ static struct isal_hufftables png_residual_code;
 static int png_residual_code_status = -1;
 static pthread_once_t png_residual_code_once = PTHREAD_ONCE_INIT;
 
-/* Every symbol gets a count of at least 1, so any residual and any match has a code. */
+/* Every symbol gets a count of at least 1, so any residual and any match has a code (as
+ * isal_create_hufftables would also ensure). */
 static void make_png_residual_code(void) {
     struct isal_huff_histogram histogram;
     memset(&histogram, 0, sizeof histogram);
@@ -73,9 +74,9 @@ static void make_png_residual_code(void) {
 }
 
 /* Per thread, made on first use and freed when the thread ends: the igzip stream state
- * (80 KB, too large for a worker's stack), igzip level 1's buffer, and the libdeflate
- * compressor of the standard effort (allocating one costs more than compressing a 64 x 64
- * image). */
+ * (80 KB, too large for a worker's stack), igzip level 1's buffer (made when a grey image
+ * first needs it), and the libdeflate compressor of the standard effort (allocating one
+ * costs more than compressing a 64 x 64 image). */
 struct encoder_state {
     struct isal_zstream stream;
     unsigned char *level1_buffer;
@@ -83,6 +84,7 @@ struct encoder_state {
 };
 
 static pthread_key_t state_key;
+static int state_key_status = -1;
 static pthread_once_t state_once = PTHREAD_ONCE_INIT;
 
 static void free_state(void *value) {
@@ -92,17 +94,16 @@ static void free_state(void *value) {
     free(state);
 }
 
-static void make_state_key(void) { (void)pthread_key_create(&state_key, free_state); }
+static void make_state_key(void) { state_key_status = pthread_key_create(&state_key, free_state); }
 
 static struct encoder_state *thread_state(void) {
     (void)pthread_once(&state_once, make_state_key);
+    if (state_key_status != 0) return NULL;
     struct encoder_state *state = (struct encoder_state *)pthread_getspecific(state_key);
     if (state) return state;
     state = (struct encoder_state *)calloc(1, sizeof *state);
     if (!state) return NULL;
-    state->level1_buffer = (unsigned char *)malloc(ISAL_DEF_LVL1_DEFAULT);
-    if (!state->level1_buffer || pthread_setspecific(state_key, state) != 0) {
-        free(state->level1_buffer);
+    if (pthread_setspecific(state_key, state) != 0) {
         free(state);
         return NULL;
     }
@@ -121,6 +122,8 @@ static size_t igzip_compress(struct encoder_state *state, const unsigned char *i
         stream->level = 0;
         stream->hufftables = &png_residual_code;
     } else {
+        if (!state->level1_buffer) state->level1_buffer = (unsigned char *)malloc(ISAL_DEF_LVL1_DEFAULT);
+        if (!state->level1_buffer) return 0;
         stream->level = 1;
         stream->level_buf = state->level1_buffer;
         stream->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
@@ -214,6 +217,11 @@ int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int chan
     const size_t pixel_bytes = (size_t)channels * (size_t)(bit_depth / 8);
     const size_t row_bytes = (size_t)width * pixel_bytes;
     const size_t filtered_size = (row_bytes + 1) * (size_t)height;
+    /* igzip counts bytes in 32 bits: its input and its output bound must both fit. */
+    if (effort == GQN_PNG_FAST && filtered_size > (UINT32_MAX - 1024) / 17 * 16) {
+        snprintf(message, message_size, "image too large for one igzip call: %zu filtered bytes", filtered_size);
+        return 1;
+    }
     struct encoder_state *state = thread_state();
     if (state && effort != GQN_PNG_FAST && !state->standard) state->standard = libdeflate_alloc_compressor(LEVEL_STANDARD);
     const int fixed_residual_code = effort == GQN_PNG_FAST && bit_depth == 8 && channels == 3;

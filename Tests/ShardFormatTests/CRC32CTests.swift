@@ -16,7 +16,7 @@ struct CRC32CTests {
     }
 
     @Test("ISA-L's CRC agrees with the bytewise definition at every length to 300, at long lengths, and at split points")
-    func slicingMatchesBitwise() {
+    func isalMatchesBitwise() {
         func bitwise(_ bytes: [UInt8]) -> UInt32 {
             var crc: UInt32 = 0xFFFF_FFFF
             for byte in bytes {

@@ -63,7 +63,7 @@ struct DiskFullTests {
         // Every byte position of the failure: never a file under the final name.
         for space in stride(from: 0, to: firstBytes.count, by: 37) {
             let url = directory.appendingPathComponent("c.gqnshard")
-            withDiskSpace(space) {
+            _ = withDiskSpace(space) {
                 #expect(throws: ShardFormatError.self) {
                     _ = try Fixtures.writeShard("c.gqnshard", in: directory, schema: schema, scenes: 6..<9)
                 }

@@ -92,7 +92,7 @@ struct DistributedFitTests {
     func twoRanksEqualOne() throws {
         let data = try TrainFixtures.dataset(splits: [("train", 14), ("test", 2)])
         let single = TrainFixtures.path("single")
-        var command = try Fit.parse(Array(Self.arguments(data, out: single, steps: 20).dropFirst()))
+        let command = try Fit.parse(Array(Self.arguments(data, out: single, steps: 20).dropFirst()))
         try command.run()
         let parallel = TrainFixtures.path("np2")
         let (status, errors) = try Self.launch(ranks: 2, Self.arguments(data, out: parallel, steps: 20))

@@ -13,7 +13,7 @@ struct GQNTrainTests {
     init() throws { try SerialRunRequired.check() }
 
     static func fit(_ data: URL, out: String, steps: Int, extra: [String] = []) throws {
-        var command = try Fit.parse([
+        let command = try Fit.parse([
             "--data", data.path, "--config", "tiny", "--steps", "\(steps)", "--out", out, "--batch", "2",
             "--seed", "5", "--threads", "1", "--log-every", "1", "--checkpoint-every", "2", "--sample-every", "3",
         ] + extra)
@@ -367,7 +367,7 @@ struct GQNTrainTests {
         let run = TrainFixtures.path("sample")
         try Self.fit(data, out: run, steps: 2)
         let out = TrainFixtures.path("picture") + ".png"
-        var command = try Sample.parse([
+        let command = try Sample.parse([
             "--checkpoint", run, "--data", data.path, "--scene", "1", "--context", "2", "--samples", "1", "--out", out,
             "--threads", "1",
         ])
@@ -382,7 +382,7 @@ struct GQNTrainTests {
         let run = TrainFixtures.path("export")
         try Self.fit(data, out: run, steps: 3)
         let weights = TrainFixtures.path("weights") + ".safetensors"
-        var export = try ExportWeights.parse(["--checkpoint", run, "--out", weights, "--note", "made by a test"])
+        let export = try ExportWeights.parse(["--checkpoint", run, "--out", weights, "--note", "made by a test"])
         try export.run()
         let checkpointBytes = try Data(contentsOf: URL(fileURLWithPath: run + "/" + RunDirectory.checkpointName)).count
         let weightsBytes = try Data(contentsOf: URL(fileURLWithPath: weights)).count
@@ -400,7 +400,7 @@ struct GQNTrainTests {
         #expect(try evaluation(run) == evaluation(weights))
         func picture(_ checkpoint: String, _ name: String) throws -> Data {
             let out = TrainFixtures.path(name) + ".png"
-            var command = try Sample.parse([
+            let command = try Sample.parse([
                 "--checkpoint", checkpoint, "--data", data.path, "--scene", "1", "--context", "2", "--samples", "1",
                 "--out", out, "--threads", "1",
             ])
@@ -444,7 +444,7 @@ struct GQNTrainTests {
         let noCheckpoint = Self.message { _ = try Evaluate.parse(["--checkpoint", TrainFixtures.path("none"), "--data", data.path]).makeReport() }
         #expect(noCheckpoint.contains("--checkpoint"), "\(noCheckpoint)")
         let scene = Self.message {
-            var command = try Sample.parse(["--checkpoint", run, "--data", data.path, "--scene", "9", "--out", TrainFixtures.path("p") + ".png"])
+            let command = try Sample.parse(["--checkpoint", run, "--data", data.path, "--scene", "9", "--out", TrainFixtures.path("p") + ".png"])
             try command.run()
         }
         #expect(scene.contains("--scene") && scene.contains("0..<2"), "\(scene)")
@@ -475,7 +475,7 @@ struct GQNTrainTests {
         let checkpoint = run + "/" + RunDirectory.checkpointName
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: checkpoint)))
         let other = TrainFixtures.path("other-configuration")
-        var small = try Fit.parse([
+        let small = try Fit.parse([
             "--data", data.path, "--config", "small", "--steps", "1", "--out", other, "--batch", "2", "--seed", "5", "--threads", "1",
         ])
         try small.run()
