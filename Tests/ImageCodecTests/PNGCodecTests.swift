@@ -40,11 +40,8 @@ struct PNGCodecTests {
     @Test("noise in every layout, effort and odd size round-trips through libpng's decoder")
     func noiseRoundTrip() throws {
         // Noise with smooth stretches makes the adaptive filter pick each of the five filters.
-        var state: UInt32 = 12_345
-        func next() -> UInt8 {
-            state = state &* 1_664_525 &+ 1_013_904_223
-            return UInt8(truncatingIfNeeded: state >> 24)
-        }
+        var noise = ByteNoise(seed: 12_345)
+        func next() -> UInt8 { noise.next() }
         for (width, height) in [(1, 1), (2, 7), (13, 5), (64, 64)] {
             let count = width * height
             let rgb = Bitmap<UInt8>(width: width, height: height, channels: 3,
@@ -64,13 +61,9 @@ struct PNGCodecTests {
     func fastEffortOnIncompressibleNoise() throws {
         // Uniform noise has no residual near zero, the worst case for the fixed Huffman code
         // tuned to renders: igzip must fall back to stored blocks (at most 65,535 bytes each).
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt8 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 56)
-        }
+        var bytes = ByteNoise(seed: 99)
         let side = 160
-        let noise = Bitmap<UInt8>(width: side, height: side, channels: 3, samples: (0..<(side * side * 3)).map { _ in next() })
+        let noise = Bitmap<UInt8>(width: side, height: side, channels: 3, samples: (0..<(side * side * 3)).map { _ in bytes.next() })
         let png = try PNGCodec.encode(noise, compression: .fast)
         let filteredBytes = side * (side * 3 + 1)
         // Signature, IHDR and sRGB (46), the IDAT chunk's length, type and CRC (12), the zlib
@@ -202,5 +195,17 @@ struct PNGCodecTests {
             for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
         }
         return ~crc
+    }
+}
+
+/// Uniform pseudo-random bytes from a linear congruential generator (the top byte of each state).
+struct ByteNoise {
+    var state: UInt32
+
+    init(seed: UInt32) { state = seed }
+
+    mutating func next() -> UInt8 {
+        state = state &* 1_664_525 &+ 1_013_904_223
+        return UInt8(truncatingIfNeeded: state >> 24)
     }
 }
