@@ -32,6 +32,8 @@ public struct GQNConfiguration: Sendable, Hashable, Codable {
     public var scale: Int
     /// Which representation network to use.
     public var representation: RepresentationKind
+    /// How the context views' representations combine (summed in every preset, as in the paper).
+    public var contextAggregation: ContextAggregation
     /// The training batch size.
     public var batchSize: Int
     /// The most context views per scene.
@@ -49,7 +51,8 @@ public struct GQNConfiguration: Sendable, Hashable, Codable {
     public init(
         name: String, imageSize: Int, representationChannels: Int, hiddenChannels: Int, latentChannels: Int,
         steps: Int, lstmKernel: Int, scale: Int, representation: RepresentationKind, batchSize: Int,
-        maxContextViews: Int, sharedCores: Bool = true, schedule: GQNTrainingSchedule = .paper
+        maxContextViews: Int, sharedCores: Bool = true, schedule: GQNTrainingSchedule = .paper,
+        contextAggregation: ContextAggregation = .sum
     ) {
         self.name = name
         self.imageSize = imageSize
@@ -60,6 +63,7 @@ public struct GQNConfiguration: Sendable, Hashable, Codable {
         self.lstmKernel = lstmKernel
         self.scale = scale
         self.representation = representation
+        self.contextAggregation = contextAggregation
         self.batchSize = batchSize
         self.maxContextViews = maxContextViews
         self.sharedCores = sharedCores

@@ -87,7 +87,8 @@ public final class GQNModel {
         }
     }
 
-    /// The scene representation: the representation network on every context view, summed over views.
+    /// The scene representation: the representation network on every context view, summed
+    /// over views (or averaged, ``GQNConfiguration/contextAggregation``).
     /// - Parameters:
     ///   - contextImages: `[B, K, 3, H, W]`.
     ///   - contextViewpoints: `[B, K, 7]`.
@@ -113,8 +114,12 @@ public final class GQNModel {
             images: try contextImages.reshaped(to: [batch * views, 3, size, size]),
             viewpoints: try contextViewpoints.reshaped(to: [batch * views, GQNConfiguration.viewpointSize]), source)
         let perView = Array(encoded.shape[1...])
-        let summed = try encoded.reshaped(to: [batch, views, perView.reduce(1, *)]).sum(alongAxis: 1)
-        return try summed.reshaped(to: [batch] + perView)
+        let stacked = try encoded.reshaped(to: [batch, views, perView.reduce(1, *)])
+        let combined = switch configuration.contextAggregation {
+        case .sum: try stacked.sum(alongAxis: 1)
+        case .mean: try stacked.mean(alongAxis: 1)
+        }
+        return try combined.reshaped(to: [batch] + perView)
     }
 
     /// The negative ELBO of a batch: Gaussian NLL of the query image (pixel sigma) plus KL.

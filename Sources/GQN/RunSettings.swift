@@ -25,12 +25,14 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var finalSigma: Double?
     /// The representation network (`--representation`); nil for the configuration's own.
     public var representation: RepresentationKind?
+    /// How context representations combine (`--context-aggregation`); nil for the configuration's own (sum).
+    public var contextAggregation: ContextAggregation?
 
     /// Creates settings.
     public init(
         data: String, split: String, config: GQNConfiguration.Preset, batch: Int, seed: UInt64, maxContext: Int,
         threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?, finalSigma: Double? = nil,
-        representation: RepresentationKind? = nil
+        representation: RepresentationKind? = nil, contextAggregation: ContextAggregation? = nil
     ) {
         self.data = data
         self.split = split
@@ -43,6 +45,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         self.annealSteps = annealSteps
         self.finalSigma = finalSigma
         self.representation = representation
+        self.contextAggregation = contextAggregation
     }
 
     /// The schedule the run trains with.
@@ -73,6 +76,9 @@ public struct RunSettings: Codable, Equatable, Sendable {
         if run.representation != representation {
             found.append("--representation \(run.representation?.rawValue ?? "(the configuration's)"), found \(representation?.rawValue ?? "(the configuration's)")")
         }
+        if run.contextAggregation != contextAggregation {
+            found.append("--context-aggregation \(run.contextAggregation?.rawValue ?? "sum"), found \(contextAggregation?.rawValue ?? "sum")")
+        }
         if run.maxContext != maxContext {
             found.append(
                 "at most \(run.maxContext) context views, found \(maxContext) (set by --config and the dataset's views per scene)")
@@ -99,5 +105,6 @@ extension RunSettings {
         annealSteps = try container.decodeIfPresent(Int.self, forKey: .annealSteps)
         finalSigma = try container.decodeIfPresent(Double.self, forKey: .finalSigma)
         representation = try container.decodeIfPresent(RepresentationKind.self, forKey: .representation)
+        contextAggregation = try container.decodeIfPresent(ContextAggregation.self, forKey: .contextAggregation)
     }
 }

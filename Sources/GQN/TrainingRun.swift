@@ -44,6 +44,9 @@ public final class TrainingRun {
         /// The representation network instead of the configuration's (nil: the configuration's;
         /// a resumed run keeps its own).
         public var representation: RepresentationKind?
+        /// How context representations combine instead of the configuration's sum (nil: the
+        /// configuration's; a resumed run keeps its own).
+        public var contextAggregation: ContextAggregation?
         /// Train until this many steps are done in total.
         public var steps: Int
         /// The run directory.
@@ -154,13 +157,15 @@ public final class TrainingRun {
             data: dataPath, split: request.split, config: request.config, batch: globalBatch, seed: request.seed,
             maxContext: min(preset.maxContextViews, schema.viewsPerScene - 1), threads: request.threads,
             schedule: request.schedule, annealSteps: annealSteps, finalSigma: request.finalSigma ?? saved?.finalSigma,
-            representation: request.representation ?? saved?.representation)
+            representation: request.representation ?? saved?.representation,
+            contextAggregation: request.contextAggregation ?? saved?.contextAggregation)
 
         var configuration = preset
         configuration.batchSize = settings.batch
         configuration.maxContextViews = settings.maxContext
         configuration.schedule = settings.trainingSchedule
         if let representation = settings.representation { configuration.representation = representation }
+        if let contextAggregation = settings.contextAggregation { configuration.contextAggregation = contextAggregation }
         let model = try GQNModel(configuration: configuration, seed: request.seed)
         let trainer = GQNTrainer(model: model, seed: request.seed, communicator: communicator)
         let metricsURL = request.out.appendingPathComponent(RunDirectory.metricsName)

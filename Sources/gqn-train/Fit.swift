@@ -7,6 +7,7 @@ import Tensors
 
 extension GQNTrainingSchedule.Preset: ExpressibleByArgument {}
 extension RepresentationKind: ExpressibleByArgument {}
+extension ContextAggregation: ExpressibleByArgument {}
 
 /// Trains a GQN on a dataset's split, logging metrics and writing checkpoints and sample grids.
 struct Fit: ParsableCommand {
@@ -101,6 +102,13 @@ struct Fit: ParsableCommand {
         """)
     var representation: RepresentationKind?
 
+    @Option(help: """
+        How the context views' representations combine: sum (the paper's, every configuration's default) or mean \
+        (r on one scale whatever the number of views). The run records it; eval, sample and probe read it from \
+        the checkpoint.
+        """)
+    var contextAggregation: ContextAggregation?
+
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, found \(steps)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
@@ -134,6 +142,7 @@ struct Fit: ParsableCommand {
         request.annealSteps = annealSteps
         request.finalSigma = finalSigma
         request.representation = representation
+        request.contextAggregation = contextAggregation
         request.resume = resume
         request.checkpointEvery = checkpointEvery
         request.logEvery = logEvery

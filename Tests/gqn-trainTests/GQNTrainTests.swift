@@ -223,6 +223,24 @@ struct GQNTrainTests {
         #expect(try Self.metrics(run).count == 3)
     }
 
+    @Test("fit --context-aggregation mean: recorded in run.json and the checkpoint, kept on resume, another refused")
+    func contextAggregationOverride() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("mean")
+        try Self.fit(data, out: run, steps: 2, extra: ["--context-aggregation", "mean"])
+        let settings = try JSONDecoder().decode(RunSettings.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
+        #expect(settings.contextAggregation == .mean)
+        let (trainer, _) = try RunFiles.loadTrainer(from: run + "/checkpoint.safetensors")
+        #expect(trainer.model.configuration.contextAggregation == .mean)
+        #expect(GQNConfiguration.tiny.contextAggregation == .sum, "the override must differ from the preset to test anything")
+
+        try Self.fit(data, out: run, steps: 3, extra: ["--resume"])
+        #expect(try Self.metrics(run).count == 3)
+        let other = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", "--context-aggregation", "sum"]) }
+        #expect(other.contains("--context-aggregation mean, found sum"), "\(other)")
+        #expect(try Self.metrics(run).count == 3)
+    }
+
     @Test("extending a short run with a larger --steps keeps its schedule: the new steps train at the final values")
     func extendingShortRunKeepsSchedule() throws {
         let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
