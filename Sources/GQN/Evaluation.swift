@@ -123,9 +123,10 @@ public struct Evaluation: Sendable {
             guard Int(batchNumber % UInt64(communicator.size)) == communicator.rank else { continue }
             let tensors = try GQNTensorBatch(loaded)
             let loss = try model.loss(tensors, pixelStandardDeviation: sigma, noiseSeed: noise)
-            let priorMean = try model.generate(
-                contextImages: tensors.contextImages, contextViewpoints: tensors.contextViewpoints,
-                queryViewpoints: tensors.queryViewpoints, usePriorMean: true)
+            let priorMean = try loss.priorMean  // rendered already when the objective scores it
+                ?? model.generate(
+                    contextImages: tensors.contextImages, contextViewpoints: tensors.contextViewpoints,
+                    queryViewpoints: tensors.queryViewpoints, usePriorMean: true)
             let prior = try PriorSamples(
                 model: model, contextImages: tensors.contextImages, contextViewpoints: tensors.contextViewpoints,
                 queryViewpoints: tensors.queryViewpoints, count: samples, latents: .sampled(seed: SeedMixer.mix(noise, 1)))

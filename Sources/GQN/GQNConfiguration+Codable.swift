@@ -2,10 +2,11 @@ extension GQNConfiguration {
     private enum CodingKeys: String, CodingKey {
         case name, imageSize, representationChannels, hiddenChannels, latentChannels, steps, lstmKernel, scale
         case representation, contextAggregation, batchSize, maxContextViews, sharedCores, schedule
+        case priorReconstructionWeight
     }
 
-    /// Decodes a configuration; one written before `contextAggregation` existed sums, as
-    /// every model did then.
+    /// Decodes a configuration; one written before `contextAggregation` existed sums, and one
+    /// written before `priorReconstructionWeight` existed has weight 0, as every model did then.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -22,11 +23,13 @@ extension GQNConfiguration {
             maxContextViews: try container.decode(Int.self, forKey: .maxContextViews),
             sharedCores: try container.decode(Bool.self, forKey: .sharedCores),
             schedule: try container.decode(GQNTrainingSchedule.self, forKey: .schedule),
-            contextAggregation: try container.decodeIfPresent(ContextAggregation.self, forKey: .contextAggregation) ?? .sum)
+            contextAggregation: try container.decodeIfPresent(ContextAggregation.self, forKey: .contextAggregation) ?? .sum,
+            priorReconstructionWeight: try container.decodeIfPresent(Double.self, forKey: .priorReconstructionWeight) ?? 0)
     }
 
-    /// Encodes every field; `contextAggregation` only when it is not the paper's sum, so the
-    /// checkpoints of summing models keep the bytes they had before the field existed.
+    /// Encodes every field; `contextAggregation` only when it is not the paper's sum and
+    /// `priorReconstructionWeight` only when it is not 0, so the checkpoints of models trained
+    /// on the paper's objective keep the bytes they had before these fields existed.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
@@ -43,5 +46,8 @@ extension GQNConfiguration {
         try container.encode(maxContextViews, forKey: .maxContextViews)
         try container.encode(sharedCores, forKey: .sharedCores)
         try container.encode(schedule, forKey: .schedule)
+        if priorReconstructionWeight != 0 {
+            try container.encode(priorReconstructionWeight, forKey: .priorReconstructionWeight)
+        }
     }
 }

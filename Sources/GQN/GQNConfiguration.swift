@@ -43,6 +43,12 @@ public struct GQNConfiguration: Sendable, Hashable, Codable {
     public var sharedCores: Bool
     /// The annealing schedules and Adam constants.
     public var schedule: GQNTrainingSchedule
+    /// The weight `w` of the prior reconstruction term in the training objective (0 in every
+    /// preset, the paper's ELBO alone): `w` times the NLL of the query image rendered with
+    /// each step's prior-mean latents, so the representation and the prior learn to predict
+    /// the query from the context directly, not only through the KL (Sohn et al. 2015's
+    /// hybrid objective for conditional generative models).
+    public var priorReconstructionWeight: Double
 
     /// The viewpoint vector's length: `[x, y, z, cos yaw, sin yaw, cos pitch, sin pitch]`.
     public static let viewpointSize = 7
@@ -52,7 +58,7 @@ public struct GQNConfiguration: Sendable, Hashable, Codable {
         name: String, imageSize: Int, representationChannels: Int, hiddenChannels: Int, latentChannels: Int,
         steps: Int, lstmKernel: Int, scale: Int, representation: RepresentationKind, batchSize: Int,
         maxContextViews: Int, sharedCores: Bool = true, schedule: GQNTrainingSchedule = .paper,
-        contextAggregation: ContextAggregation = .sum
+        contextAggregation: ContextAggregation = .sum, priorReconstructionWeight: Double = 0
     ) {
         self.name = name
         self.imageSize = imageSize
@@ -68,6 +74,7 @@ public struct GQNConfiguration: Sendable, Hashable, Codable {
         self.maxContextViews = maxContextViews
         self.sharedCores = sharedCores
         self.schedule = schedule
+        self.priorReconstructionWeight = priorReconstructionWeight
     }
 
     /// 32x32, r 64, h 32, z 8, L 4, kernel 3, scale 4, pool, batch 16, up to 3 context views.
@@ -119,6 +126,9 @@ public struct GQNConfiguration: Sendable, Hashable, Codable {
                 imageSize / 4 == gridSize,
                 "expected scale 4 with the tower representation (its grid is imageSize / 4), found scale \(scale)")
         }
+        try require(
+            priorReconstructionWeight >= 0 && priorReconstructionWeight.isFinite,
+            "expected a finite priorReconstructionWeight >= 0, found \(priorReconstructionWeight)")
         try schedule.validate()
     }
 }

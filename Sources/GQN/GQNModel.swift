@@ -30,14 +30,22 @@ public struct GQNTensorBatch {
 
 /// The evidence lower bound of one forward pass, in nats per image averaged over the batch.
 public struct GQNLoss {
-    /// The scalar objective `mean_b (nll_b + kl_b)`; tracked when the pass ran on a tape.
+    /// The scalar objective `mean_b (nll_b + kl_b + w * priorNLL_b)` (`w` the configuration's
+    /// ``GQNConfiguration/priorReconstructionWeight``, the last term absent when it is 0);
+    /// tracked when the pass ran on a tape.
     public let loss: Tensor
     /// `[B]`, the Gaussian negative log-likelihood of each query image, summed over pixels.
     public let negativeLogLikelihood: Tensor
     /// `[B]`, KL(posterior || prior) of each scene, summed over latents and steps.
     public let kl: Tensor
-    /// `[B, 3, H, W]`, the predicted image means.
+    /// `[B]`, the negative log-likelihood of each query image rendered with the prior-mean
+    /// latents; nil when the objective has no prior reconstruction term.
+    public let priorNegativeLogLikelihood: Tensor?
+    /// `[B, 3, H, W]`, the predicted image means (posterior latents).
     public let mean: Tensor
+    /// `[B, 3, H, W]`, the image means rendered from the prior-mean latents, which the prior
+    /// reconstruction term scores; nil when the objective has no such term.
+    public let priorMean: Tensor?
 
     /// The loss's value.
     public var lossValue: Float { loss.scalar ?? .nan }
@@ -45,6 +53,8 @@ public struct GQNLoss {
     public var negativeLogLikelihoodValue: Float { average(negativeLogLikelihood) }
     /// The batch mean of the KL divergence.
     public var klValue: Float { average(kl) }
+    /// The batch mean of the prior reconstruction's negative log-likelihood, nil without the term.
+    public var priorNegativeLogLikelihoodValue: Float? { priorNegativeLogLikelihood.map(average) }
 
     private func average(_ t: Tensor) -> Float {
         t.withUnsafeBufferPointer { values in values.isEmpty ? .nan : values.reduce(0, +) / Float(values.count) }
@@ -122,7 +132,10 @@ public final class GQNModel {
         return try combined.reshaped(to: [batch] + perView)
     }
 
-    /// The negative ELBO of a batch: Gaussian NLL of the query image (pixel sigma) plus KL.
+    /// The training objective of a batch: the negative ELBO (Gaussian NLL of the query image
+    /// at the pixel sigma, plus KL), and with a ``GQNConfiguration/priorReconstructionWeight``
+    /// `w > 0` also `w` times the NLL of the query rendered from the prior-mean latents (a
+    /// second generator rollout that never sees the query image).
     /// - Parameters:
     ///   - batch: Context views and query views.
     ///   - pixelStandardDeviation: The likelihood's sigma (annealed during training).
@@ -146,7 +159,23 @@ public final class GQNModel {
         let nll = try Tensor.gaussianNegativeLogLikelihood(
             of: batch.queryImages, mean: rollout.mean, standardDeviation: pixelStandardDeviation)
         let kl = rollout.kl ?? Tensor(shape: [batch.batchSize])
-        return GQNLoss(loss: try (nll + kl).mean(), negativeLogLikelihood: nll, kl: kl, mean: rollout.mean)
+        var objective = try nll + kl
+        var priorNLL: Tensor?
+        var priorPrediction: Tensor?
+        let weight = configuration.priorReconstructionWeight
+        if weight > 0 {
+            let predicted = try generator.rollout(
+                representation: r, viewpoint: batch.queryViewpoints, image: nil, mode: .prior(useMean: true),
+                noiseSeed: noiseSeed, share: share, gates: gateComputation, ParameterSource(set: parameters, tracked: tracked))
+            let priorTerm = try Tensor.gaussianNegativeLogLikelihood(
+                of: batch.queryImages, mean: predicted.mean, standardDeviation: pixelStandardDeviation)
+            objective = try objective + priorTerm * Float(weight)
+            priorNLL = priorTerm
+            priorPrediction = predicted.mean
+        }
+        return GQNLoss(
+            loss: objective.mean(), negativeLogLikelihood: nll, kl: kl, priorNegativeLogLikelihood: priorNLL,
+            mean: rollout.mean, priorMean: priorPrediction)
     }
 
     /// Renders the scene from query viewpoints with latents from the prior (imagination).

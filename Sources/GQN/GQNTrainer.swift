@@ -7,7 +7,8 @@ import Tensors
 public struct GQNStepResult: Sendable, Codable, Equatable {
     /// The 0-based index of the step that produced this result.
     public var step: Int
-    /// The negative ELBO, `nll + kl`.
+    /// The objective minimised: the negative ELBO `nll + kl`, plus `w * prior_nll` when the
+    /// configuration has a ``GQNConfiguration/priorReconstructionWeight`` `w > 0`.
     public var loss: Float
     /// The Gaussian negative log-likelihood of the query image.
     public var negativeLogLikelihood: Float
@@ -17,6 +18,9 @@ public struct GQNStepResult: Sendable, Codable, Equatable {
     public var pixelStandardDeviation: Float
     /// The learning rate used.
     public var learningRate: Float
+    /// The NLL of the query image rendered from the prior-mean latents (the prior
+    /// reconstruction term before its weight); nil when the objective has no such term.
+    public var priorNegativeLogLikelihood: Float? = nil
     /// The lowest NLL any model can reach at this sigma (``GQNTrainingSchedule/negativeLogLikelihoodFloor(values:sigma:)``).
     public var negativeLogLikelihoodFloor: Float
 }
@@ -104,11 +108,13 @@ public final class GQNTrainer {
         let forwardEnd = DispatchTime.now().uptimeNanoseconds
         try tape.backward(from: result.loss)
         var (loss, nll, kl) = (result.lossValue, result.negativeLogLikelihoodValue, result.klValue)
+        var priorNLL = result.priorNegativeLogLikelihoodValue
         if ranks > 1 {
             let reduceStart = DispatchTime.now().uptimeNanoseconds
             try parameters.withUnsafeMutableGradients { try communicator.allreduceMean($0) }
-            let sums = try communicator.sum([Double(loss), Double(nll), Double(kl)])
+            let sums = try communicator.sum([Double(loss), Double(nll), Double(kl), Double(priorNLL ?? 0)])
             (loss, nll, kl) = (Float(sums[0] / Double(ranks)), Float(sums[1] / Double(ranks)), Float(sums[2] / Double(ranks)))
+            priorNLL = priorNLL.map { _ in Float(sums[3] / Double(ranks)) }
             lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - reduceStart) * 1e-9
         }
         let backwardEnd = DispatchTime.now().uptimeNanoseconds
@@ -122,6 +128,7 @@ public final class GQNTrainer {
         let values = batch.queryImages.count / Swift.max(1, batch.batchSize)
         return GQNStepResult(
             step: step, loss: loss, negativeLogLikelihood: nll, kl: kl, pixelStandardDeviation: sigma, learningRate: learningRate,
+            priorNegativeLogLikelihood: priorNLL,
             negativeLogLikelihoodFloor: Float(
                 GQNTrainingSchedule.negativeLogLikelihoodFloor(values: values, sigma: Double(sigma))))
     }

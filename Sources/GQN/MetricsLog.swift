@@ -4,8 +4,8 @@ import ShardFormat
 /// The run's `metrics.jsonl`: one JSON object per logged step, appended as training goes.
 ///
 /// The one place a run's figures are written. Fields: `step` (steps completed), `loss`,
-/// `nll`, `kl` (nats per image), `sigma`, `lr`, `nll_floor`, `context` (K of the batch) and
-/// `elapsed_s`. With an event directory, every line also goes to a TensorBoard event file
+/// `nll`, `kl` (nats per image), `prior_nll` (only with a prior reconstruction term), `sigma`,
+/// `lr`, `nll_floor`, `context` (K of the batch) and `elapsed_s`. With an event directory, every line also goes to a TensorBoard event file
 /// (``TensorBoardEventWriter``) as the scalars of ``tensorBoardTags``, and sample grids as
 /// images (``appendImage(tag:png:width:height:step:)``).
 public final class MetricsLog {
@@ -18,7 +18,8 @@ public final class MetricsLog {
     /// The TensorBoard scalar tag of each `metrics.jsonl` field that is logged there
     /// (`elapsed_s` is not: TensorBoard records every event's wall time itself).
     public static let tensorBoardTags: [(field: String, tag: String)] = [
-        ("loss", "train/loss"), ("nll", "train/nll"), ("kl", "train/kl"), ("sigma", "train/sigma"),
+        ("loss", "train/loss"), ("nll", "train/nll"), ("kl", "train/kl"), ("prior_nll", "train/prior_nll"),
+        ("sigma", "train/sigma"),
         ("lr", "train/learning_rate"), ("nll_floor", "train/nll_floor"), ("context", "train/context_views"),
     ]
 
@@ -49,11 +50,12 @@ public final class MetricsLog {
     public func append(_ result: GQNStepResult, context: Int, elapsed: Double) throws {
         try handle.write(contentsOf: Data((Self.line(result, context: context, elapsed: elapsed) + "\n").utf8))
         guard let events else { return }
-        let values: [String: Float] = [
+        var values: [String: Float] = [
             "loss": result.loss, "nll": result.negativeLogLikelihood, "kl": result.kl,
             "sigma": result.pixelStandardDeviation, "lr": result.learningRate,
             "nll_floor": result.negativeLogLikelihoodFloor, "context": Float(context),
         ]
+        values["prior_nll"] = result.priorNegativeLogLikelihood
         var scalars: [String: Double] = [:]
         for (field, tag) in Self.tensorBoardTags {
             if let value = values[field], value.isFinite { scalars[tag] = Double(value) }
@@ -82,7 +84,8 @@ public final class MetricsLog {
     /// One line; `step` counts completed steps.
     public static func line(_ result: GQNStepResult, context: Int, elapsed: Double) -> String {
         "{\"step\":\(result.step + 1),\"loss\":\(number(result.loss)),\"nll\":\(number(result.negativeLogLikelihood)),"
-            + "\"kl\":\(number(result.kl)),\"sigma\":\(number(result.pixelStandardDeviation)),"
+            + "\"kl\":\(number(result.kl)),"
+            + (result.priorNegativeLogLikelihood.map { "\"prior_nll\":\(number($0))," } ?? "") + "\"sigma\":\(number(result.pixelStandardDeviation)),"
             + "\"lr\":\(number(result.learningRate)),\"nll_floor\":\(number(result.negativeLogLikelihoodFloor)),"
             + "\"context\":\(context),\"elapsed_s\":\(String(format: "%.3f", elapsed))}"
     }

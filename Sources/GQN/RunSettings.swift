@@ -27,12 +27,16 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var representation: RepresentationKind?
     /// How context representations combine (`--context-aggregation`); nil for the configuration's own (sum).
     public var contextAggregation: ContextAggregation?
+    /// The weight of the prior reconstruction term (`--prior-reconstruction-weight`); nil for
+    /// the configuration's own (0: the paper's ELBO alone).
+    public var priorReconstructionWeight: Double?
 
     /// Creates settings.
     public init(
         data: String, split: String, config: GQNConfiguration.Preset, batch: Int, seed: UInt64, maxContext: Int,
         threads: Int, schedule: GQNTrainingSchedule.Preset, annealSteps: Int?, finalSigma: Double? = nil,
-        representation: RepresentationKind? = nil, contextAggregation: ContextAggregation? = nil
+        representation: RepresentationKind? = nil, contextAggregation: ContextAggregation? = nil,
+        priorReconstructionWeight: Double? = nil
     ) {
         self.data = data
         self.split = split
@@ -46,6 +50,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         self.finalSigma = finalSigma
         self.representation = representation
         self.contextAggregation = contextAggregation
+        self.priorReconstructionWeight = priorReconstructionWeight
     }
 
     /// The schedule the run trains with.
@@ -79,6 +84,10 @@ public struct RunSettings: Codable, Equatable, Sendable {
         if run.contextAggregation != contextAggregation {
             found.append("--context-aggregation \(run.contextAggregation?.rawValue ?? "sum"), found \(contextAggregation?.rawValue ?? "sum")")
         }
+        if run.priorReconstructionWeight != priorReconstructionWeight {
+            found.append(
+                "--prior-reconstruction-weight \(run.priorReconstructionWeight ?? 0), found \(priorReconstructionWeight ?? 0)")
+        }
         if run.maxContext != maxContext {
             found.append(
                 "at most \(run.maxContext) context views, found \(maxContext) (set by --config and the dataset's views per scene)")
@@ -106,5 +115,6 @@ extension RunSettings {
         finalSigma = try container.decodeIfPresent(Double.self, forKey: .finalSigma)
         representation = try container.decodeIfPresent(RepresentationKind.self, forKey: .representation)
         contextAggregation = try container.decodeIfPresent(ContextAggregation.self, forKey: .contextAggregation)
+        priorReconstructionWeight = try container.decodeIfPresent(Double.self, forKey: .priorReconstructionWeight)
     }
 }

@@ -47,6 +47,9 @@ public final class TrainingRun {
         /// How context representations combine instead of the configuration's sum (nil: the
         /// configuration's; a resumed run keeps its own).
         public var contextAggregation: ContextAggregation?
+        /// The weight of the prior reconstruction term instead of the configuration's 0 (nil: the
+        /// configuration's; a resumed run keeps its own).
+        public var priorReconstructionWeight: Double?
         /// Train until this many steps are done in total.
         public var steps: Int
         /// The run directory.
@@ -158,7 +161,8 @@ public final class TrainingRun {
             maxContext: min(preset.maxContextViews, schema.viewsPerScene - 1), threads: request.threads,
             schedule: request.schedule, annealSteps: annealSteps, finalSigma: request.finalSigma ?? saved?.finalSigma,
             representation: request.representation ?? saved?.representation,
-            contextAggregation: request.contextAggregation ?? saved?.contextAggregation)
+            contextAggregation: request.contextAggregation ?? saved?.contextAggregation,
+            priorReconstructionWeight: request.priorReconstructionWeight ?? saved?.priorReconstructionWeight)
 
         var configuration = preset
         configuration.batchSize = settings.batch
@@ -166,6 +170,7 @@ public final class TrainingRun {
         configuration.schedule = settings.trainingSchedule
         if let representation = settings.representation { configuration.representation = representation }
         if let contextAggregation = settings.contextAggregation { configuration.contextAggregation = contextAggregation }
+        if let weight = settings.priorReconstructionWeight { configuration.priorReconstructionWeight = weight }
         let model = try GQNModel(configuration: configuration, seed: request.seed)
         let trainer = GQNTrainer(model: model, seed: request.seed, communicator: communicator)
         let metricsURL = request.out.appendingPathComponent(RunDirectory.metricsName)

@@ -109,6 +109,14 @@ struct Fit: ParsableCommand {
         """)
     var contextAggregation: ContextAggregation?
 
+    @Option(help: """
+        Adds W times a prior reconstruction term to the objective: the NLL of the query rendered from the \
+        prior-mean latents, so the representation and prior learn to predict the query from the context directly, \
+        not only through the KL (default 0, the paper's ELBO; each step then runs the generator twice). The run \
+        records it; a resumed run keeps its own.
+        """)
+    var priorReconstructionWeight: Double?
+
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, found \(steps)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
@@ -127,6 +135,9 @@ struct Fit: ParsableCommand {
         if let finalSigma, !(finalSigma > 0 && finalSigma <= 2) {
             throw ValidationError("--final-sigma must be in (0, 2], found \(finalSigma)")
         }
+        if let priorReconstructionWeight, !(priorReconstructionWeight >= 0 && priorReconstructionWeight.isFinite) {
+            throw ValidationError("--prior-reconstruction-weight must be a finite number >= 0, found \(priorReconstructionWeight)")
+        }
     }
 
     /// The run these options ask for.
@@ -143,6 +154,7 @@ struct Fit: ParsableCommand {
         request.finalSigma = finalSigma
         request.representation = representation
         request.contextAggregation = contextAggregation
+        request.priorReconstructionWeight = priorReconstructionWeight
         request.resume = resume
         request.checkpointEvery = checkpointEvery
         request.logEvery = logEvery

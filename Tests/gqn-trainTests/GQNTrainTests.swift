@@ -223,22 +223,75 @@ struct GQNTrainTests {
         #expect(try Self.metrics(run).count == 3)
     }
 
-    @Test("fit --context-aggregation mean: recorded in run.json and the checkpoint, kept on resume, another refused")
-    func contextAggregationOverride() throws {
+    /// Options recorded in run.json and the checkpoint's configuration, kept on resume, another value refused.
+    enum RecordedOption: String, CaseIterable, Sendable {
+        case contextAggregation = "--context-aggregation"
+        case priorReconstructionWeight = "--prior-reconstruction-weight"
+
+        /// The value the run starts with (never the preset's own) and another one.
+        var values: (run: String, other: String) {
+            switch self {
+            case .contextAggregation: ("mean", "sum")
+            case .priorReconstructionWeight: ("0.5", "1")
+            }
+        }
+
+        /// The refusal a resumed run with the other value must print.
+        var refusal: String {
+            switch self {
+            case .contextAggregation: "--context-aggregation mean, found sum"
+            case .priorReconstructionWeight: "--prior-reconstruction-weight 0.5, found 1.0"
+            }
+        }
+
+        func isRecorded(_ settings: RunSettings, _ configuration: GQNConfiguration) -> Bool {
+            switch self {
+            case .contextAggregation:
+                settings.contextAggregation == .mean && configuration.contextAggregation == .mean
+                    && GQNConfiguration.tiny.contextAggregation == .sum
+            case .priorReconstructionWeight:
+                settings.priorReconstructionWeight == 0.5 && configuration.priorReconstructionWeight == 0.5
+                    && GQNConfiguration.tiny.priorReconstructionWeight == 0
+            }
+        }
+    }
+
+    @Test("fit options recorded in run.json and the checkpoint, kept on resume, another value refused", arguments: RecordedOption.allCases)
+    func recordedOption(_ option: RecordedOption) throws {
         let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
-        let run = TrainFixtures.path("mean")
-        try Self.fit(data, out: run, steps: 2, extra: ["--context-aggregation", "mean"])
+        let run = TrainFixtures.path(String(option.rawValue.dropFirst(2)))
+        try Self.fit(data, out: run, steps: 2, extra: [option.rawValue, option.values.run])
         let settings = try JSONDecoder().decode(RunSettings.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
-        #expect(settings.contextAggregation == .mean)
         let (trainer, _) = try RunFiles.loadTrainer(from: run + "/checkpoint.safetensors")
-        #expect(trainer.model.configuration.contextAggregation == .mean)
-        #expect(GQNConfiguration.tiny.contextAggregation == .sum, "the override must differ from the preset to test anything")
+        #expect(option.isRecorded(settings, trainer.model.configuration))
 
         try Self.fit(data, out: run, steps: 3, extra: ["--resume"])
         #expect(try Self.metrics(run).count == 3)
-        let other = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", "--context-aggregation", "sum"]) }
-        #expect(other.contains("--context-aggregation mean, found sum"), "\(other)")
+        let other = Self.message { try Self.fit(data, out: run, steps: 4, extra: ["--resume", option.rawValue, option.values.other]) }
+        #expect(other.contains(option.refusal), "\(other)")
         #expect(try Self.metrics(run).count == 3)
+    }
+
+    @Test("fit --prior-reconstruction-weight: metrics.jsonl logs prior_nll, which the objective adds to the ELBO; bad weights refused")
+    func priorReconstructionMetrics() throws {
+        let data = try TrainFixtures.dataset(splits: [("train", 6), ("test", 2)])
+        let run = TrainFixtures.path("prior-metrics")
+        try Self.fit(data, out: run, steps: 2, extra: ["--prior-reconstruction-weight", "0.5"])
+        let lines = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let (loss, nll, kl) = (object["loss"] as? Double ?? .nan, object["nll"] as? Double ?? .nan, object["kl"] as? Double ?? .nan)
+            let prior = try #require(object["prior_nll"] as? Double, "\(line)")
+            #expect(abs(loss - (nll + kl + 0.5 * prior)) <= 1e-3 * abs(loss), "\(line)")
+        }
+        let plain = TrainFixtures.path("prior-metrics-plain")
+        try Self.fit(data, out: plain, steps: 1)
+        #expect(try !String(contentsOfFile: plain + "/metrics.jsonl", encoding: .utf8).contains("prior_nll"))
+        let negative = Self.message {
+            _ = try Fit.parse(["--data", data.path, "--config", "tiny", "--steps", "4", "--out", run, "--prior-reconstruction-weight=-1"])
+        }
+        #expect(negative.contains("--prior-reconstruction-weight must be a finite number >= 0, found -1.0"), "\(negative)")
     }
 
     @Test("extending a short run with a larger --steps keeps its schedule: the new steps train at the final values")
