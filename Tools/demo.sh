@@ -40,7 +40,12 @@ rm -rf out/gqn_tiny
 "$bin/gqn-train" sample --checkpoint out/gqn_tiny --data out/rooms_ring_camera_32 --split test --scene 0 \
     --samples 3 --out out/gqn_tiny/imagination.png
 
+echo "==> What a longer run imagines: the claims recipe's weights (Tools/claims/tiny-recipe.safetensors, 40,000 steps, README \"Reproducing the claims\") on the same test views"
+"$bin/gqn-train" sample --checkpoint Tools/claims/tiny-recipe.safetensors --data out/rooms_ring_camera_32 --split test \
+    --scene 0 --samples 3 --out out/recipe_imagination.png
+
 echo
 echo "Images, depth maps (16-bit, millimetres) and instance masks: $(pwd)/out/*.png"
 echo "Dataset: $(pwd)/out/rooms_ring_camera (contact sheet: out/rooms_ring_camera_grid.png)"
 echo "GQN run: $(pwd)/out/gqn_tiny (metrics.jsonl, checkpoint.safetensors, samples/step-*.png, eval.json, imagination.png)"
+echo "The recipe's model imagining the same scene: $(pwd)/out/recipe_imagination.png"

@@ -223,7 +223,12 @@ struct GenerateTests {
 
         try generate(out, arguments)
         try generate(clean, arguments)
-        #expect(try contents(out) == contents(clean))
+        let (resumed, fresh) = (try contents(out), try contents(clean))
+        // Name what differs, so a failure says where to look (CI saw one, once, under load).
+        let differing = Set(resumed.keys).union(fresh.keys).sorted().filter { resumed[$0] != fresh[$0] }.map {
+            "\($0) (\(resumed[$0].map { "\($0.count) B" } ?? "missing") resumed, \(fresh[$0].map { "\($0.count) B" } ?? "missing") fresh)"
+        }
+        #expect(differing.isEmpty, "files that differ after the resumed run: \(differing.joined(separator: ", "))")
     }
 }
 
