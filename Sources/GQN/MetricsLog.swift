@@ -5,9 +5,10 @@ import ShardFormat
 ///
 /// The one place a run's figures are written. Fields: `step` (steps completed), `loss`,
 /// `nll`, `kl` (nats per image), `prior_nll` (only with a prior reconstruction term), `sigma`,
-/// `lr`, `nll_floor`, `context` (K of the batch) and `elapsed_s`. With an event directory, every line also goes to a TensorBoard event file
-/// (``TensorBoardEventWriter``) as the scalars of ``tensorBoardTags``, and sample grids as
-/// images (``appendImage(tag:png:width:height:step:)``).
+/// `lr`, `nll_floor`, `context` (K of the batch) and `elapsed_s`. With an event directory,
+/// every line also goes to a TensorBoard event file (``TensorBoardEventWriter``) as the
+/// scalars of ``tensorBoardTags``, and sample grids as images
+/// (``appendImage(tag:png:width:height:step:)``).
 public final class MetricsLog {
     /// The file.
     public let url: URL
@@ -85,7 +86,8 @@ public final class MetricsLog {
     public static func line(_ result: GQNStepResult, context: Int, elapsed: Double) -> String {
         "{\"step\":\(result.step + 1),\"loss\":\(number(result.loss)),\"nll\":\(number(result.negativeLogLikelihood)),"
             + "\"kl\":\(number(result.kl)),"
-            + (result.priorNegativeLogLikelihood.map { "\"prior_nll\":\(number($0))," } ?? "") + "\"sigma\":\(number(result.pixelStandardDeviation)),"
+            + (result.priorNegativeLogLikelihood.map { "\"prior_nll\":\(number($0))," } ?? "")
+            + "\"sigma\":\(number(result.pixelStandardDeviation)),"
             + "\"lr\":\(number(result.learningRate)),\"nll_floor\":\(number(result.negativeLogLikelihoodFloor)),"
             + "\"context\":\(context),\"elapsed_s\":\(String(format: "%.3f", elapsed))}"
     }
