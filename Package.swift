@@ -56,6 +56,9 @@ let package = Package(
             providers: [.apt(["libisal-dev"])]
         ),
         .target(name: "CPNGEncoder", dependencies: ["CDeflate", "CISAL"]),
+        // Starts a shard's writeback while it is still being written (Linux sync_file_range),
+        // so that publishing it does not wait for the whole file at its fsync.
+        .target(name: "CWriteBehind"),
         // libjpeg-turbo's TurboJPEG API (Debian libturbojpeg0-dev): errors as return codes,
         // not libjpeg's setjmp, so Swift calls it without a C shim.
         .systemLibrary(
@@ -81,7 +84,7 @@ let package = Package(
         .target(name: "SceneFamilies", dependencies: ["SceneModel"]),
         .target(
             name: "ShardFormat",
-            dependencies: ["CISAL", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CISAL", "CWriteBehind", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "DataLoader", dependencies: ["ShardFormat", "ImageCodec"]),
         .systemLibrary(

@@ -1,3 +1,4 @@
+import CWriteBehind
 import Foundation
 
 /// Publishing files atomically: write under a temporary name in the destination's
@@ -41,6 +42,15 @@ public enum AtomicFile {
             }
             written += result
         }
+    }
+
+    /// Asks the kernel to start writing `length` bytes of the file from `offset` now, without
+    /// waiting (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`; nothing elsewhere). Advisory:
+    /// it makes nothing durable; ``publish(descriptor:temporaryPath:destination:replacing:)``'s
+    /// fsync still does.
+    /// - Returns: 0, or the `errno` of the failure.
+    static func startWriteback(_ descriptor: Int32, offset: UInt64, length: UInt64) -> Int32 {
+        gqnkit_start_writeback(descriptor, Int64(offset), Int64(length))
     }
 
     /// A full disk for tests: after ``SimulatedDiskSpace/set(_:)`` grants so many bytes, every

@@ -1,3 +1,4 @@
+import CWriteBehind
 import Crypto
 import Foundation
 
@@ -37,6 +38,16 @@ public final class ShardWriter {
     private var firstSceneIndex: UInt64?
     /// Whether ``finish()`` has handed the descriptor and temporary file to `AtomicFile.publish`.
     private var finishCalled = false
+    /// Bytes between requests to start writeback (write-behind).
+    let writeBehindChunk: UInt64
+    /// Where the bytes not yet handed to writeback begin.
+    private var writebackStart: UInt64 = 0
+    /// Writeback requests made so far (for tests).
+    private(set) var writebackRequests = 0
+
+    /// How many bytes a shard writer lets accumulate before it asks the kernel to write them:
+    /// 4 MiB, a few requests per shard of generate's default size.
+    static let defaultWriteBehindChunk: UInt64 = 4 << 20
 
     /// Starts a shard: creates the temporary file and writes the header.
     /// - Parameters:
@@ -45,7 +56,14 @@ public final class ShardWriter {
     ///   - replacingExisting: Whether ``finish()`` may replace a file already at `url`;
     ///     by default an existing file is an error, here and at `finish()`.
     /// - Throws: `.invalidInput` for an invalid schema, `.alreadyExists`, or `.io`.
-    public init(url: URL, schema: DatasetSchema, replacingExisting: Bool = false) throws(ShardFormatError) {
+    public convenience init(url: URL, schema: DatasetSchema, replacingExisting: Bool = false) throws(ShardFormatError) {
+        try self.init(url: url, schema: schema, replacingExisting: replacingExisting, writeBehindChunk: Self.defaultWriteBehindChunk)
+    }
+
+    /// ``init(url:schema:replacingExisting:)`` with another write-behind chunk (tests use small ones).
+    init(url: URL, schema: DatasetSchema, replacingExisting: Bool, writeBehindChunk: UInt64) throws(ShardFormatError) {
+        precondition(writeBehindChunk > 0, "the write-behind chunk must be positive")
+        self.writeBehindChunk = writeBehindChunk
         if let (field, expected, found) = schema.firstInvalidField() {
             throw .invalidInput(path: url.path, field: field, expected: expected, found: found)
         }
@@ -135,6 +153,12 @@ public final class ShardWriter {
         }
         hasher.update(data: bytes)
         position += UInt64(bytes.count)
+        if position - writebackStart >= writeBehindChunk {
+            // Advisory: a failure here loses nothing, and the fsync in finish() reports real errors.
+            _ = AtomicFile.startWriteback(descriptor, offset: writebackStart, length: position - writebackStart)
+            writebackRequests += 1
+            writebackStart = position
+        }
     }
 
     /// The 40-byte header for `schema`.
