@@ -19,9 +19,11 @@ struct Bench: ParsableCommand {
             or --instruction-set).
 
             With --family NAME it measures dataset generation end to end instead (sample, render, \
-            PNG-encode, write shards with CRCs and SHA-256 into a temporary directory) and reports \
-            scenes_per_s; each run is followed by the same scenes sampled and rendered on the same \
-            workers with nothing encoded or written (render_only_scenes_per_s), and \
+            PNG-encode, write shards with CRCs and SHA-256 into a temporary directory; after an \
+            untimed warm-up of a few scenes) and reports \
+            scenes_per_s; each run is paired with the same scenes sampled and rendered on the same \
+            workers with nothing encoded or written (render_only_scenes_per_s; the pair's order \
+            alternates from run to run), and \
             pipeline_efficiency is the ratio of the two medians; pipeline_efficiency_runs gives each \
             run's own ratio (its two halves ran back to back, so they saw the same load). The same \
             figures in process CPU time (cpu_ms_per_scene, render_only_cpu_ms_per_scene, \
@@ -137,24 +139,43 @@ struct Bench: ParsableCommand {
         var rates: [Double] = []
         var renderOnlyRates: [Double] = []
         var bytes: UInt64 = 0
-        // Each run times the whole pipeline, then the same scenes rendered on the same
-        // workers with nothing encoded or written, back to back, so that both see the same
-        // load on the machine.
+        // Each run times the whole pipeline and the same scenes rendered on the same workers
+        // with nothing encoded or written, back to back, so that both see the same load on
+        // the machine.
         var cpuPerScene: [Double] = []
         var renderOnlyCPUPerScene: [Double] = []
+        // Warm up, untimed: a few scenes through the whole pipeline page in the code, the
+        // encoder's tables and each worker's state, which the first timed run paid alone.
+        let warmUp = GenerationPlan.Shard(ordinal: 0, split: "bench", fileName: "bench-warm-up.gqnshard",
+                                          scenes: 0..<min(scenes, 2 * threads))
+        _ = try generator.write(warmUp, to: directory.appendingPathComponent(warmUp.fileName)) { _ in }
+        try FileManager.default.removeItem(at: directory.appendingPathComponent(warmUp.fileName))
         for run in 0..<runs {
             let shard = GenerationPlan.Shard(ordinal: 0, split: "bench", fileName: "bench-\(run).gqnshard", scenes: 0..<scenes)
-            let start = DispatchTime.now().uptimeNanoseconds
-            var startCPU = processCPUSeconds()
-            let entry = try generator.write(shard, to: directory.appendingPathComponent(shard.fileName)) { _ in }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            cpuPerScene.append((processCPUSeconds() - startCPU) / Double(scenes))
-            rates.append(Double(scenes) / seconds)
-            bytes = entry.byteSize
-            try FileManager.default.removeItem(at: directory.appendingPathComponent(shard.fileName))
-            startCPU = processCPUSeconds()
-            renderOnlyRates.append(Double(scenes) / (try generator.renderOnly(shard)))
-            renderOnlyCPUPerScene.append((processCPUSeconds() - startCPU) / Double(scenes))
+            let endToEnd = {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let startCPU = processCPUSeconds()
+                let entry = try generator.write(shard, to: directory.appendingPathComponent(shard.fileName)) { _ in }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                cpuPerScene.append((processCPUSeconds() - startCPU) / Double(scenes))
+                rates.append(Double(scenes) / seconds)
+                bytes = entry.byteSize
+                try FileManager.default.removeItem(at: directory.appendingPathComponent(shard.fileName))
+            }
+            let renderOnly = {
+                let startCPU = processCPUSeconds()
+                renderOnlyRates.append(Double(scenes) / (try generator.renderOnly(shard)))
+                renderOnlyCPUPerScene.append((processCPUSeconds() - startCPU) / Double(scenes))
+            }
+            // The halves alternate which goes first, so that neither always runs in the
+            // other's aftermath (the disk writing the last shard, caches warmed by the last run).
+            if run % 2 == 0 {
+                try endToEnd()
+                try renderOnly()
+            } else {
+                try renderOnly()
+                try endToEnd()
+            }
         }
         let median = rates.sorted()[rates.count / 2]
         let renderOnlyMedian = renderOnlyRates.sorted()[renderOnlyRates.count / 2]
