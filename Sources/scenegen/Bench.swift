@@ -27,7 +27,12 @@ struct Bench: ParsableCommand {
             pipeline_efficiency is the ratio of the two medians; pipeline_efficiency_runs gives each \
             run's own ratio (its two halves ran back to back, so they saw the same load). The same \
             figures in process CPU time (cpu_ms_per_scene, render_only_cpu_ms_per_scene, \
-            pipeline_efficiency_cpu) are steadier when other work shares the machine.
+            pipeline_efficiency_cpu) are steadier when other work shares the machine. Inside each \
+            end-to-end run the threads' CPU time is also split by stage (render, encode on the \
+            workers; append and publish on the writer: *_thread_cpu_ms_per_scene, medians), and \
+            encode_write_share is (encode + write) / render, per run and its median: the cost of \
+            encoding and writing on the same scenes, which load on the host moves far less than \
+            it moves two runs' throughputs.
             """
     )
 
@@ -144,6 +149,7 @@ struct Bench: ParsableCommand {
         // the machine.
         var cpuPerScene: [Double] = []
         var renderOnlyCPUPerScene: [Double] = []
+        var stages: [StageClock.Totals] = []
         // Warm up, untimed: a few scenes through the whole pipeline page in the code, the
         // encoder's tables and each worker's state, which the first timed run paid alone.
         let warmUp = GenerationPlan.Shard(ordinal: 0, split: "bench", fileName: "bench-warm-up.gqnshard",
@@ -153,13 +159,15 @@ struct Bench: ParsableCommand {
         for run in 0..<runs {
             let shard = GenerationPlan.Shard(ordinal: 0, split: "bench", fileName: "bench-\(run).gqnshard", scenes: 0..<scenes)
             let endToEnd = {
+                let clock = StageClock()
                 let start = DispatchTime.now().uptimeNanoseconds
                 let startCPU = processCPUSeconds()
-                let entry = try generator.write(shard, to: directory.appendingPathComponent(shard.fileName)) { _ in }
+                let entry = try generator.write(shard, to: directory.appendingPathComponent(shard.fileName), clock: clock) { _ in }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 cpuPerScene.append((processCPUSeconds() - startCPU) / Double(scenes))
                 rates.append(Double(scenes) / seconds)
                 bytes = entry.byteSize
+                stages.append(clock.snapshot)
                 try FileManager.default.removeItem(at: directory.appendingPathComponent(shard.fileName))
             }
             let renderOnly = {
@@ -181,6 +189,11 @@ struct Bench: ParsableCommand {
         let renderOnlyMedian = renderOnlyRates.sorted()[renderOnlyRates.count / 2]
         let cpuMedian = cpuPerScene.sorted()[cpuPerScene.count / 2]
         let renderOnlyCPUMedian = renderOnlyCPUPerScene.sorted()[renderOnlyCPUPerScene.count / 2]
+        // Encoding and writing against rendering, in thread CPU time, within each end-to-end run.
+        let shares = stages.map { Double($0.encode + $0.write) / Double(max($0.render, 1)) }
+        func msPerScene(_ nanoseconds: [UInt64]) -> Double {
+            (Double(nanoseconds.sorted()[nanoseconds.count / 2]) / 1e6 / Double(scenes) * 1000).rounded() / 1000
+        }
         try printJSON([
             "benchmark": "generate",
             "family": spec.name,
@@ -194,6 +207,11 @@ struct Bench: ParsableCommand {
             "cpu_ms_per_scene": (cpuMedian * 1e5).rounded() / 100,
             "render_only_cpu_ms_per_scene": (renderOnlyCPUMedian * 1e5).rounded() / 100,
             "pipeline_efficiency_cpu": (renderOnlyCPUMedian / cpuMedian * 1000).rounded() / 1000,
+            "render_thread_cpu_ms_per_scene": msPerScene(stages.map(\.render)),
+            "encode_thread_cpu_ms_per_scene": msPerScene(stages.map(\.encode)),
+            "write_thread_cpu_ms_per_scene": msPerScene(stages.map(\.write)),
+            "encode_write_share": (shares.sorted()[shares.count / 2] * 10000).rounded() / 10000,
+            "encode_write_share_runs": shares.map { ($0 * 10000).rounded() / 10000 },
             "views_per_s": (median * Double(spec.views)).rounded(),
             "views_per_scene": spec.views,
             "size": "\(spec.imageSize)x\(spec.imageSize)",

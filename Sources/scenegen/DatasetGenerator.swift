@@ -18,18 +18,30 @@ struct DatasetGenerator: Sendable {
     ///   - shard: The shard's split, scenes and file name.
     ///   - url: Where the finished shard goes.
     ///   - progress: Called with the number of scenes finished (1 at a time).
-    func write(_ shard: GenerationPlan.Shard, to url: URL, progress: (Int) -> Void) throws -> ShardEntry {
+    ///   - clock: Where to add each stage's thread CPU time (`scenegen bench --family`), or nil.
+    func write(_ shard: GenerationPlan.Shard, to url: URL, clock: StageClock? = nil,
+               progress: (Int) -> Void) throws -> ShardEntry {
         AtomicFile.removeAbandonedTemporaries(in: url.deletingLastPathComponent(), of: url.lastPathComponent)
         let writer = try ShardWriter(url: url, schema: schema)
         let (family, seed, builder, first) = (family, seed, builder, shard.scenes.lowerBound)
         try OrderedPipeline<SceneRecord>.run(
             count: shard.scenes.count, threads: threads, window: threads * 4,
-            produce: { offset in try builder.record(for: family.sample(index: first + offset, seed: seed)) },
+            produce: { offset in
+                let sampled = family.sample(index: first + offset, seed: seed)
+                guard let clock else { return try builder.record(for: sampled) }
+                let (views, render) = StageClock.measure { builder.renderViews(of: sampled) }
+                let (record, encode) = try StageClock.measure { try builder.record(for: sampled, rendered: views) }
+                clock.addWorker(render: render, encode: encode)
+                return record
+            },
             consume: { record in
-                try writer.append(record)
+                let (_, write) = try StageClock.measure { try writer.append(record) }
+                clock?.addWrite(write)
                 progress(1)
             })
-        return ShardEntry(summary: try writer.finish(), split: shard.split, firstSceneIndex: UInt64(first))
+        let (summary, publish) = try StageClock.measure { try writer.finish() }
+        clock?.addWrite(publish)
+        return ShardEntry(summary: summary, split: shard.split, firstSceneIndex: UInt64(first))
     }
 
     /// Samples and renders the shard's scenes exactly as ``write(_:to:progress:)`` does, on

@@ -27,7 +27,12 @@ struct SceneRecordBuilder: Sendable {
 
     /// Renders and encodes one scene on the calling thread.
     func record(for sampled: SampledScene) throws -> SceneRecord {
-        let views = try zip(sampled.cameras, renderViews(of: sampled)).map { camera, view in
+        try record(for: sampled, rendered: renderViews(of: sampled))
+    }
+
+    /// Encodes the views that ``renderViews(of:)`` rendered for `sampled` into its record.
+    func record(for sampled: SampledScene, rendered: [RenderedView]) throws -> SceneRecord {
+        let views = try zip(sampled.cameras, rendered).map { camera, view in
             let bitmap = Bitmap(width: view.width, height: view.height, channels: 3, samples: view.rgb)
             let image = switch encoding {
             case .png: try PNGCodec.encode(bitmap, compression: .fast)

@@ -52,5 +52,15 @@ struct BenchTests {
         #expect((json["bytes_per_scene"] as? Int ?? 0) > 10 * 64 * 64 / 10, "PNG views of 64 x 64 are not that small")
         #expect(["baseline", "x86-64-v3", "x86-64-v4"].contains(json["instruction_set"] as? String ?? ""))
         #expect((json["pipeline_efficiency_cpu"] as? Double ?? 0) > 0)
+        // The stage split: every stage took time, and encoding plus writing a 64 x 64 view
+        // costs less than rendering it (swapped or mislabelled stages would break this).
+        let render = try #require(json["render_thread_cpu_ms_per_scene"] as? Double)
+        let encode = try #require(json["encode_thread_cpu_ms_per_scene"] as? Double)
+        let write = try #require(json["write_thread_cpu_ms_per_scene"] as? Double)
+        #expect(render > 0 && encode > 0 && write > 0)
+        #expect(encode + write < render, "encode \(encode) + write \(write) ms against render \(render) ms")
+        let shares = try #require(json["encode_write_share_runs"] as? [Double])
+        #expect(shares.count == 3 && shares.allSatisfy { $0 > 0 && $0 < 1 })
+        #expect(json["encode_write_share"] as? Double == median(shares))
     }
 }
