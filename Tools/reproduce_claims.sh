@@ -6,7 +6,7 @@
 # split: object-pixel and room-pixel MSE against both baselines for K = 1, 2, 3, the
 # uncertainty across prior samples, and linear probes of the representation; and exports the
 # weights alone (what Tools/claims/tiny-recipe.safetensors holds).
-# About 90 minutes on 2 cores (2 for the data, ~77 for 40,000 steps, ~10 for the measurements, most of it the probes).
+# About 100 minutes on 2 cores (2 for the data, ~80 for 40,000 steps at 8.3-8.8 steps/s, ~15-20 for the measurements: eval with 4 samples and the probes).
 # Usage: Tools/reproduce_claims.sh [OUT_DIR] [STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."

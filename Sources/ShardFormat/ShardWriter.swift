@@ -9,8 +9,8 @@ import Foundation
 /// directory. Until then nothing exists under the final name, and a writer released without
 /// `finish()` deletes its temporary file. Every 4 MiB the kernel is asked to start writing
 /// what came before (write-behind, Linux `sync_file_range`), so that the final fsync waits
-/// for the last few megabytes rather than the whole shard. Identical records in the same order give
-/// byte-identical files.
+/// for the last few megabytes rather than the whole shard. Identical records in the same
+/// order give byte-identical files.
 ///
 /// ```swift
 /// let writer = try ShardWriter(url: directory.appending(path: ShardName.fileName(split: "train", index: 0, count: 64)),

@@ -44,7 +44,7 @@ struct DatasetGenerator: Sendable {
         return ShardEntry(summary: summary, split: shard.split, firstSceneIndex: UInt64(first))
     }
 
-    /// Samples and renders the shard's scenes exactly as ``write(_:to:progress:)`` does, on
+    /// Samples and renders the shard's scenes exactly as ``write(_:to:clock:progress:)`` does, on
     /// the same workers, but encodes and writes nothing: the pipeline's render-only baseline.
     /// - Returns: the elapsed seconds.
     func renderOnly(_ shard: GenerationPlan.Shard) throws -> Double {
