@@ -95,8 +95,8 @@ struct Bench: ParsableCommand {
             rates.append(Double(images) / seconds)
             cpuPerImage.append((processCPUSeconds() - startCPU) / Double(images))
         }
-        let median = rates.sorted()[rates.count / 2]
-        let cpuMedian = cpuPerImage.sorted()[cpuPerImage.count / 2]
+        let median = Self.median(rates)
+        let cpuMedian = Self.median(cpuPerImage)
         let raysPerImage = Double(camera.width * camera.height * side * side)
         let result: [String: Any] = [
             "benchmark": "render",
@@ -185,14 +185,14 @@ struct Bench: ParsableCommand {
                 try endToEnd()
             }
         }
-        let median = rates.sorted()[rates.count / 2]
-        let renderOnlyMedian = renderOnlyRates.sorted()[renderOnlyRates.count / 2]
-        let cpuMedian = cpuPerScene.sorted()[cpuPerScene.count / 2]
-        let renderOnlyCPUMedian = renderOnlyCPUPerScene.sorted()[renderOnlyCPUPerScene.count / 2]
+        let median = Self.median(rates)
+        let renderOnlyMedian = Self.median(renderOnlyRates)
+        let cpuMedian = Self.median(cpuPerScene)
+        let renderOnlyCPUMedian = Self.median(renderOnlyCPUPerScene)
         // Encoding and writing against rendering, in thread CPU time, within each end-to-end run.
         let shares = stages.map { Double($0.encode + $0.write) / Double(max($0.render, 1)) }
         func msPerScene(_ nanoseconds: [UInt64]) -> Double {
-            (Double(nanoseconds.sorted()[nanoseconds.count / 2]) / 1e6 / Double(scenes) * 1000).rounded() / 1000
+            (Self.median(nanoseconds.map(Double.init)) / 1e6 / Double(scenes) * 1000).rounded() / 1000
         }
         try printJSON([
             "benchmark": "generate",
@@ -210,7 +210,7 @@ struct Bench: ParsableCommand {
             "render_thread_cpu_ms_per_scene": msPerScene(stages.map(\.render)),
             "encode_thread_cpu_ms_per_scene": msPerScene(stages.map(\.encode)),
             "write_thread_cpu_ms_per_scene": msPerScene(stages.map(\.write)),
-            "encode_write_share": (shares.sorted()[shares.count / 2] * 10000).rounded() / 10000,
+            "encode_write_share": (Self.median(shares) * 10000).rounded() / 10000,
             "encode_write_share_runs": shares.map { ($0 * 10000).rounded() / 10000 },
             "views_per_s": (median * Double(spec.views)).rounded(),
             "views_per_scene": spec.views,
@@ -221,6 +221,11 @@ struct Bench: ParsableCommand {
             "scenes_per_run": scenes,
             "cores_online": ProcessInfoCores.count,
         ])
+    }
+
+    /// The middle value of the runs (the upper middle of an even count), as every figure reports.
+    private static func median(_ values: [Double]) -> Double {
+        values.sorted()[values.count / 2]
     }
 
     /// User plus system CPU time of the whole process so far (all threads), in seconds:
