@@ -192,7 +192,7 @@ struct Bench: ParsableCommand {
         // Encoding and writing against rendering, in thread CPU time, within each end-to-end run.
         let shares = stages.map { Double($0.encode + $0.write) / Double(max($0.render, 1)) }
         func msPerScene(_ nanoseconds: [UInt64]) -> Double {
-            (Self.median(nanoseconds.map(Double.init)) / 1e6 / Double(scenes) * 1000).rounded() / 1000
+            (Self.median(nanoseconds.map { Double($0) }) / 1e6 / Double(scenes) * 1000).rounded() / 1000
         }
         try printJSON([
             "benchmark": "generate",
