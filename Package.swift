@@ -135,7 +135,7 @@ let package = Package(
             name: "gqn-trainTests",
             dependencies: ["gqn-train", "scenegen", "GQN", "Tensors", "DataLoader", "ShardFormat", "ImageCodec"]
         ),
-        .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat"]),
+        .testTarget(name: "scenegenTests", dependencies: ["scenegen", "ShardFormat", "ImageCodec"]),
         .testTarget(name: "ShardToolsTests", dependencies: ["ShardTools", "ShardFormat", "ImageCodec", "DataLoader"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,14 +11,18 @@ import ShardFormat
 /// ``pixelGrid`` x ``pixelGrid`` cells and over the views. For each feature kind and each
 /// training-set size (the first N training scenes), features are standardised on those N
 /// scenes, a regulariser is chosen per probe on their last ``heldOutFraction`` (the best
-/// held-out score; ties go to the stronger regulariser) and the probe is refitted on all N:
+/// held-out score; ties go to the stronger regulariser) and the probe is refitted on all N.
+/// The multi-label probes choose their decision threshold on the same held-out scenes (their
+/// F1 at a fixed 0.5 fell with more training scenes: see
+/// ``ProbeScores/bestThreshold(probabilities:truth:candidates:)``) and also report the
+/// threshold-free mean average precision:
 ///
 /// | target | probe | score on test |
 /// |---|---|---|
 /// | object count | softmax ``LogisticRegression`` over `0...max` | accuracy (vs. the majority count) |
-/// | shapes present | sigmoid ``LogisticRegression``, one label per shape name | micro-F1 |
-/// | colours present | the same, one label per colour name | micro-F1 |
-/// | occupied floor cells | the same, one label per ``OccupancyGrid`` cell | micro-F1 |
+/// | shapes present | sigmoid ``LogisticRegression``, one label per shape name | micro-F1, mean AP |
+/// | colours present | the same, one label per colour name | micro-F1, mean AP |
+/// | occupied floor cells | the same, one label per ``OccupancyGrid`` cell | micro-F1, mean AP |
 /// | position, one-object scenes | ``RidgeRegression`` of (x, y) | mean distance (vs. the mean position) |
 ///
 /// ```swift
@@ -51,8 +55,11 @@ public struct Probe: Sendable {
     public var logisticRegularizations: [Float] = [1e-4, 1e-3, 1e-2, 1e-1]
     /// The ridge probe's candidate regularisers.
     public var ridgeRegularizations: [Double] = [1e-3, 1e-2, 1e-1, 1]
-    /// The share of the training scenes held out to choose a regulariser.
+    /// The share of the training scenes held out to choose a regulariser (and, for the
+    /// multi-label probes, a decision threshold).
     public var heldOutFraction = 0.2
+    /// The multi-label probes' candidate decision thresholds.
+    public var thresholds = ProbeScores.defaultThresholds
 
     /// Creates a probe with `context` views per scene and the default settings.
     public init(context: Int) {
@@ -130,7 +137,10 @@ public struct Probe: Sendable {
                 cellsF1AllPresent: allPresent(testTargets.cells),
                 shapesF1Frequent: frequent(trainTargets.shapes, testTargets.shapes),
                 coloursF1Frequent: frequent(trainTargets.colours, testTargets.colours),
-                cellsF1Frequent: frequent(trainTargets.cells, testTargets.cells)),
+                cellsF1Frequent: frequent(trainTargets.cells, testTargets.cells),
+                shapesAPChance: ProbeScores.meanPrevalence(testTargets.shapes),
+                coloursAPChance: ProbeScores.meanPrevalence(testTargets.colours),
+                cellsAPChance: ProbeScores.meanPrevalence(testTargets.cells)),
             results: results)
     }
 
@@ -139,12 +149,12 @@ public struct Probe: Sendable {
         let cell = occupancy.size / Float(occupancy.cells)
         return [
             "count": "objects listed in the scene's labels; classes 0...max over both splits; accuracy",
-            "shapes": "a label per shape name seen in either split, present if any object has that shape; micro-F1 over (scene, shape) pairs, threshold 0.5",
-            "colours": "a label per colour name (labels' colorName) seen in either split, present if any object has it; micro-F1, threshold 0.5",
-            "cells": "the \(occupancy.size)x\(occupancy.size) floor centred on the origin cut into \(occupancy.cells)x\(occupancy.cells) cells of \(cell) units; a cell is occupied when an object's centre (x, y) lies in it (centres outside go to the nearest border cell; extents ignored); micro-F1 over (scene, cell) pairs, threshold 0.5",
+            "shapes": "a label per shape name seen in either split, present if any object has that shape; micro-F1 over (scene, shape) pairs at the held-out threshold, and mean average precision over the shapes (threshold-free)",
+            "colours": "a label per colour name (labels' colorName) seen in either split, present if any object has it; micro-F1 at the held-out threshold, and mean average precision",
+            "cells": "the \(occupancy.size)x\(occupancy.size) floor centred on the origin cut into \(occupancy.cells)x\(occupancy.cells) cells of \(cell) units; a cell is occupied when an object's centre (x, y) lies in it (centres outside go to the nearest border cell; extents ignored); micro-F1 over (scene, cell) pairs at the held-out threshold, and mean average precision",
             "position": "scenes with exactly one object: ridge regression of its centre (x, y); mean Euclidean distance in scene units",
             "features": "representation: r of the \(context) context views (summed over views), averaged over its grid; pixels: each context image averaged over \(pixelGrid)x\(pixelGrid) cells, then over the views; standardised on the training scenes",
-            "fitting": "the first N training scenes; regulariser chosen on their last \(Int(heldOutFraction * 100)) % among logistic \(logisticRegularizations) / ridge \(ridgeRegularizations), then refitted on all N; logistic: \(iterations) Nesterov gradient steps",
+            "fitting": "the first N training scenes; regulariser chosen on their last \(Int(heldOutFraction * 100)) % among logistic \(logisticRegularizations) / ridge \(ridgeRegularizations) (multi-label probes: together with the decision threshold among \(thresholds.first ?? 0)...\(thresholds.last ?? 0), \(thresholds.count) values, by held-out micro-F1), then refitted on all N; logistic: \(iterations) Nesterov gradient steps",
         ]
     }
 
@@ -171,18 +181,23 @@ public struct Probe: Sendable {
         let majorityAccuracy = ProbeScores.accuracy(
             predicted: [Int](repeating: majority, count: testTargets.counts.count), truth: testTargets.counts)
 
-        // Multi-label targets.
-        func multiLabel(_ name: String, _ trainLabels: [[Bool]], _ testLabels: [[Bool]], columns: Int) -> Double {
+        // Multi-label targets: F1 at the held-out threshold, and the threshold-free mean AP.
+        var thresholds: [String: Double] = [:]
+        func multiLabel(_ name: String, _ trainLabels: [[Bool]], _ testLabels: [[Bool]], columns: Int) -> (f1: Double, ap: Double) {
             let labels = Array(trainLabels.prefix(n))
-            let chosen = selectLogistic(train, ProbeTargets.indicators(labels, columns: columns), .sigmoid) { model, x, rows in
-                ProbeScores.microF1(predicted: model.predictedLabels(x), truth: rows.map { labels[$0] })
-            }
+            let chosen = selectMultiLabel(train, labels, columns: columns)
             regularization[name] = Double(chosen.regularization)
-            return ProbeScores.microF1(predicted: chosen.model.predictedLabels(test), truth: testLabels)
+            thresholds[name] = Double(chosen.threshold)
+            let probabilities = chosen.model.probabilities(test)
+            let rows = (0..<probabilities.rows).map { Array(probabilities[row: $0]) }
+            return (
+                ProbeScores.microF1(predicted: rows.map { $0.map { $0 > chosen.threshold } }, truth: testLabels),
+                ProbeScores.meanAveragePrecision(scores: rows, truth: testLabels)
+            )
         }
-        let shapesF1 = multiLabel("shapes", all.shapes, testTargets.shapes, columns: vocabulary.shapes.count)
-        let coloursF1 = multiLabel("colours", all.colours, testTargets.colours, columns: vocabulary.colours.count)
-        let cellsF1 = multiLabel("cells", all.cells, testTargets.cells, columns: occupancy.count)
+        let shapes = multiLabel("shapes", all.shapes, testTargets.shapes, columns: vocabulary.shapes.count)
+        let colours = multiLabel("colours", all.colours, testTargets.colours, columns: vocabulary.colours.count)
+        let cells = multiLabel("cells", all.cells, testTargets.cells, columns: occupancy.count)
 
         // Position of single objects.
         var positionError: Double?
@@ -200,8 +215,10 @@ public struct Probe: Sendable {
         }
         return ProbeReport.Result(
             features: kind, featureCount: train.columns, trainScenes: n, countAccuracy: countAccuracy,
-            countMajorityAccuracy: majorityAccuracy, shapesF1: shapesF1, coloursF1: coloursF1, cellsF1: cellsF1,
-            positionError: positionError, positionBaselineError: positionBaselineError, regularization: regularization)
+            countMajorityAccuracy: majorityAccuracy, shapesF1: shapes.f1, coloursF1: colours.f1, cellsF1: cells.f1,
+            shapesAP: shapes.ap, coloursAP: colours.ap, cellsAP: cells.ap,
+            positionError: positionError, positionBaselineError: positionBaselineError, regularization: regularization,
+            thresholds: thresholds)
     }
 
     /// The split of `count` rows into fitting rows and held-out rows (the last ``heldOutFraction``).
@@ -227,6 +244,30 @@ public struct Probe: Sendable {
         }
         let lambda = best?.regularization ?? logisticRegularizations.first ?? 1e-2
         return (LogisticRegression.fit(features: x, targets: y, output: output, regularization: lambda, iterations: iterations), lambda)
+    }
+
+    /// Chooses the sigmoid probe's regulariser and decision threshold together, by micro-F1 on
+    /// the held-out rows (ties: the stronger regulariser, then the lower threshold), then refits
+    /// on every row.
+    func selectMultiLabel(
+        _ x: FeatureMatrix, _ labels: [[Bool]], columns: Int
+    ) -> (model: LogisticRegression, regularization: Float, threshold: Float) {
+        let y = ProbeTargets.indicators(labels, columns: columns)
+        let (fitRows, heldOut) = heldOutSplit(x.rows)
+        let heldOutTruth = heldOut.map { labels[$0] }
+        var best: (f1: Double, regularization: Float, threshold: Float)?
+        for lambda in logisticRegularizations.sorted(by: >) {
+            let model = LogisticRegression.fit(
+                features: x.selecting(rows: fitRows), targets: y.selecting(rows: fitRows), output: .sigmoid,
+                regularization: lambda, iterations: iterations)
+            let p = model.probabilities(x.selecting(rows: heldOut))
+            let chosen = ProbeScores.bestThreshold(
+                probabilities: (0..<p.rows).map { Array(p[row: $0]) }, truth: heldOutTruth, candidates: thresholds)
+            if best.map({ chosen.f1 > $0.f1 }) ?? true { best = (chosen.f1, lambda, chosen.threshold) }
+        }
+        let lambda = best?.regularization ?? logisticRegularizations.first ?? 1e-2
+        let model = LogisticRegression.fit(features: x, targets: y, output: .sigmoid, regularization: lambda, iterations: iterations)
+        return (model, lambda, best?.threshold ?? 0.5)
     }
 
     /// Chooses the ridge regulariser of the (x, y) position probe by held-out distance, then

@@ -23,12 +23,18 @@ public struct ProbeReport: Codable, Equatable, Sendable {
         public var countAccuracy: Double
         /// Object count: accuracy of always predicting the training scenes' most frequent count.
         public var countMajorityAccuracy: Double
-        /// Shapes present: micro-F1 of the multi-label logistic probe.
+        /// Shapes present: micro-F1 of the multi-label logistic probe at its held-out threshold.
         public var shapesF1: Double
-        /// Colours present: micro-F1 of the multi-label logistic probe.
+        /// Colours present: micro-F1 of the multi-label logistic probe at its held-out threshold.
         public var coloursF1: Double
-        /// Occupied floor cells: micro-F1 of the multi-label logistic probe.
+        /// Occupied floor cells: micro-F1 of the multi-label logistic probe at its held-out threshold.
         public var cellsF1: Double
+        /// Shapes present: mean average precision of the probe's probabilities (threshold-free).
+        public var shapesAP: Double
+        /// Colours present: mean average precision.
+        public var coloursAP: Double
+        /// Occupied floor cells: mean average precision.
+        public var cellsAP: Double
         /// Single-object scenes: mean distance (scene units) between the ridge probe's (x, y)
         /// and the object's; nil when too few training scenes have one object.
         public var positionError: Double?
@@ -36,9 +42,11 @@ public struct ProbeReport: Codable, Equatable, Sendable {
         public var positionBaselineError: Double?
         /// The regulariser chosen on the held-out part of the training scenes, per probe.
         public var regularization: [String: Double]
+        /// The decision threshold chosen with it, per multi-label probe.
+        public var thresholds: [String: Double]
 
         enum CodingKeys: String, CodingKey {
-            case features, regularization
+            case features, regularization, thresholds
             case featureCount = "feature_count"
             case trainScenes = "train_scenes"
             case countAccuracy = "count_accuracy"
@@ -46,6 +54,9 @@ public struct ProbeReport: Codable, Equatable, Sendable {
             case shapesF1 = "shapes_f1"
             case coloursF1 = "colours_f1"
             case cellsF1 = "cells_f1"
+            case shapesAP = "shapes_ap"
+            case coloursAP = "colours_ap"
+            case cellsAP = "cells_ap"
             case positionError = "position_error"
             case positionBaselineError = "position_baseline_error"
         }
@@ -66,6 +77,12 @@ public struct ProbeReport: Codable, Equatable, Sendable {
         public var coloursF1Frequent: Double
         /// The same for cells.
         public var cellsF1Frequent: Double
+        /// Mean average precision of a score that ignores the scene (the shapes' mean prevalence).
+        public var shapesAPChance: Double
+        /// The same for colours.
+        public var coloursAPChance: Double
+        /// The same for cells.
+        public var cellsAPChance: Double
 
         enum CodingKeys: String, CodingKey {
             case shapesF1AllPresent = "shapes_f1_all_present"
@@ -74,6 +91,9 @@ public struct ProbeReport: Codable, Equatable, Sendable {
             case shapesF1Frequent = "shapes_f1_frequent"
             case coloursF1Frequent = "colours_f1_frequent"
             case cellsF1Frequent = "cells_f1_frequent"
+            case shapesAPChance = "shapes_ap_chance"
+            case coloursAPChance = "colours_ap_chance"
+            case cellsAPChance = "cells_ap_chance"
         }
     }
 

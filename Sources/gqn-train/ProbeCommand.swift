@@ -14,9 +14,10 @@ struct ProbeCommand: ParsableCommand {
             same network freshly initialised with the checkpoint's seed, and the context images averaged over \
             --pixel-grid x --pixel-grid cells and the views. Probes (standardised features, regulariser chosen \
             on the last 20 % of the training scenes, then refitted): object count (softmax logistic, accuracy \
-            beside the majority count), shapes present and colours present (a sigmoid per name, micro-F1), \
-            occupied cells of a --cells x --cells grid over the 7x7 floor (an object occupies the cell holding \
-            its centre; micro-F1), and for one-object scenes the position (ridge, mean distance in scene units beside the \
+            beside the majority count), shapes present and colours present (a sigmoid per name), occupied cells \
+            of a --cells x --cells grid over the 7x7 floor (an object occupies the cell holding its centre) - \
+            each scored by micro-F1 at a decision threshold chosen with the regulariser on the held-out scenes, \
+            and by mean average precision (threshold-free) -, and for one-object scenes the position (ridge, mean distance in scene units beside the \
             training mean). Fitted on the first 100, 1,000 and all training scenes (at most --train-scenes): a \
             label-efficiency curve. Needs a dataset whose scenes list their objects (scenegen generate).
             """

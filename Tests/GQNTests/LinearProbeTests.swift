@@ -100,6 +100,63 @@ struct LinearProbeTests {
         #expect(abs(ProbeScores.meanDistance(predicted: [SIMD2(0, 0), SIMD2(1, 1)], truth: [SIMD2(3, 4), SIMD2(1, 1)]) - 2.5) < 1e-9)
     }
 
+    @Test("average precision by hand: ranks, ties as one step, labels without positives skipped")
+    func averagePrecision() throws {
+        // Positives at ranks 1 and 3: (1/2)(1/1) + (1/2)(2/3) = 5/6.
+        let ap = try #require(ProbeScores.averagePrecision(scores: [0.9, 0.8, 0.7, 0.6], truth: [true, false, true, false]))
+        #expect(abs(ap - 5.0 / 6.0) < 1e-12)
+        // Ranked the other way round: (1/2)(1/2) + (1/2)(2/4) = 1/2.
+        let reversed = try #require(ProbeScores.averagePrecision(scores: [0.6, 0.7, 0.8, 0.9], truth: [true, false, true, false]))
+        #expect(abs(reversed - 0.5) < 1e-12)
+        // One constant score: one step at precision = prevalence.
+        #expect(ProbeScores.averagePrecision(scores: [0.3, 0.3, 0.3, 0.3], truth: [false, true, false, false]) == 0.25)
+        // A tie between a positive and a negative ranked first: precision 1/2 there.
+        let tied = try #require(ProbeScores.averagePrecision(scores: [0.9, 0.9, 0.1], truth: [true, false, true]))
+        #expect(abs(tied - (0.5 * 0.5 + 0.5 * 2.0 / 3.0)) < 1e-12)
+        #expect(ProbeScores.averagePrecision(scores: [0.1, 0.2], truth: [false, false]) == nil)
+        // Mean over the two labels with a positive (the third has none).
+        let truth = [[true, false, false], [false, true, false], [true, false, false], [false, false, false]]
+        let scores: [[Float]] = [[0.9, 0.1, 0.5], [0.8, 0.2, 0.5], [0.7, 0.3, 0.5], [0.6, 0.4, 0.5]]
+        let label0 = 0.5 * 1 + 0.5 * 2.0 / 3.0, label1 = 1.0 / 3.0
+        #expect(abs(ProbeScores.meanAveragePrecision(scores: scores, truth: truth) - (label0 + label1) / 2) < 1e-12)
+        // A score that ignores the example gets the mean prevalence.
+        let constant = truth.map { $0.map { _ in Float(0.5) } }
+        #expect(abs(ProbeScores.meanAveragePrecision(scores: constant, truth: truth) - ProbeScores.meanPrevalence(truth)) < 1e-12)
+        #expect(abs(ProbeScores.meanPrevalence(truth) - (0.5 + 0.25) / 2) < 1e-12)
+    }
+
+    @Test("the chosen threshold maximises F1 where 0.5 predicts nothing")
+    func bestThreshold() {
+        // Calibrated probabilities of a rare label never reach 0.5, yet rank it well.
+        let p: [[Float]] = [[0.2], [0.35], [0.4], [0.1], [0.3], [0.05]]
+        let truth = [[false], [true], [true], [false], [true], [false]]
+        #expect(ProbeScores.microF1(predicted: p.map { $0.map { $0 > 0.5 } }, truth: truth) == 0)
+        let chosen = ProbeScores.bestThreshold(probabilities: p, truth: truth)
+        // Any threshold in [0.2, 0.3) separates them; the smallest candidate there wins.
+        #expect(chosen.threshold == 0.2 && chosen.f1 == 1)
+        let coarse = ProbeScores.bestThreshold(probabilities: p, truth: truth, candidates: [0.5, 0.32])
+        #expect(coarse.threshold == 0.32 && abs(coarse.f1 - 0.8) < 1e-12)  // TP 2, FN 1
+    }
+
+    @Test("the multi-label probe picks a threshold on held-out rows and beats 0.5 on a rare planted label")
+    func multiLabelThreshold() {
+        // A label present in about 15 % of the rows, a noisy function of the first feature.
+        func labels(_ x: FeatureMatrix, noise: [Float]) -> [[Bool]] {
+            (0..<x.rows).map { [x[$0, 0] + noise[$0] > 0.7] }
+        }
+        let train = Self.uniform(1_000, 4, seed: 11), test = Self.uniform(1_000, 4, seed: 12)
+        let trainLabels = labels(train, noise: Tensor.randomUniform(shape: [1_000], lower: -0.6, upper: 0.6, seed: 13).scalars)
+        let testLabels = labels(test, noise: Tensor.randomUniform(shape: [1_000], lower: -0.6, upper: 0.6, seed: 14).scalars)
+        let probe = Probe(context: 1)
+        let chosen = probe.selectMultiLabel(train, trainLabels, columns: 1)
+        let p = chosen.model.probabilities(test)
+        let rows = (0..<p.rows).map { Array(p[row: $0]) }
+        let tuned = ProbeScores.microF1(predicted: rows.map { $0.map { $0 > chosen.threshold } }, truth: testLabels)
+        let fixed = ProbeScores.microF1(predicted: chosen.model.predictedLabels(test), truth: testLabels)
+        #expect(chosen.threshold < 0.5 && tuned > fixed + 0.02, "threshold \(chosen.threshold): F1 \(tuned) against \(fixed) at 0.5")
+        #expect(ProbeScores.meanAveragePrecision(scores: rows, truth: testLabels) > ProbeScores.meanPrevalence(testLabels) + 0.3)
+    }
+
     @Test("the occupancy grid puts centres in cells and clamps outside points to the border")
     func occupancy() {
         let grid = OccupancyGrid(cells: 3, size: 7)

@@ -154,16 +154,22 @@ struct MeasurementCommandTests {
         #expect(Set(report.vocabulary.shapes).isSubset(of: ["box", "sphere", "cylinder", "capsule", "cone", "icosahedron", "triangularPrism"]))
         #expect(report.vocabulary.shapes.count >= 3 && report.vocabulary.colours.count >= 2 && report.vocabulary.maximumCount == 3)
         for result in report.results {
-            for score in [result.countAccuracy, result.countMajorityAccuracy, result.shapesF1, result.coloursF1, result.cellsF1] {
+            for score in [
+                result.countAccuracy, result.countMajorityAccuracy, result.shapesF1, result.coloursF1, result.cellsF1,
+                result.shapesAP, result.coloursAP, result.cellsAP,
+            ] {
                 #expect((0...1).contains(score), "\(result)")
             }
             #expect(Set(result.regularization.keys).isSuperset(of: ["count", "shapes", "colours", "cells"]))
+            #expect(Set(result.thresholds.keys) == ["shapes", "colours", "cells"])
+            #expect(result.thresholds.values.allSatisfy { (0.05...0.95).contains($0) })
         }
         let b = report.baselines
         for score in [b.shapesF1AllPresent, b.coloursF1AllPresent, b.cellsF1AllPresent, b.shapesF1Frequent, b.coloursF1Frequent, b.cellsF1Frequent] {
             #expect((0...1).contains(score), "\(b)")
         }
         #expect(b.cellsF1AllPresent > 0 && b.shapesF1AllPresent > 0)
+        for chance in [b.shapesAPChance, b.coloursAPChance, b.cellsAPChance] { #expect(chance > 0 && chance <= 1, "\(b)") }
         // The trained and untrained networks differ, so their features (and usually scores) do.
         #expect(report.results[0] != report.results[1])
         let table = report.table()

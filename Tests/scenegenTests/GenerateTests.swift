@@ -1,4 +1,5 @@
 import Foundation
+import ImageCodec
 import Testing
 @testable import ShardFormat
 @testable import scenegen
@@ -226,9 +227,45 @@ struct GenerateTests {
         let (resumed, fresh) = (try contents(out), try contents(clean))
         // Name what differs, so a failure says where to look (CI saw one, once, under load).
         let differing = Set(resumed.keys).union(fresh.keys).sorted().filter { resumed[$0] != fresh[$0] }.map {
-            "\($0) (\(resumed[$0].map { "\($0.count) B" } ?? "missing") resumed, \(fresh[$0].map { "\($0.count) B" } ?? "missing") fresh)"
+            "\($0) (\(resumed[$0].map { "\($0.count) B" } ?? "missing") resumed, \(fresh[$0].map { "\($0.count) B" } ?? "missing") fresh"
+                + (resumed[$0] != nil && fresh[$0] != nil && $0.hasSuffix(".gqnshard")
+                    ? "; " + firstDifference(out.appendingPathComponent($0), clean.appendingPathComponent($0)) : "") + ")"
         }
         #expect(differing.isEmpty, "files that differ after the resumed run: \(differing.joined(separator: ", "))")
+    }
+}
+
+/// The first field in which two shards' records differ (scene, view, field, byte sizes, and
+/// whether the decoded pixels differ too), for a failure message.
+func firstDifference(_ left: URL, _ right: URL) -> String {
+    do {
+        let (a, b) = (try ShardReader(url: left), try ShardReader(url: right))
+        guard a.count == b.count else { return "\(a.count) records against \(b.count)" }
+        for index in 0..<a.count {
+            let (x, y) = (try a.record(at: index), try b.record(at: index))
+            guard x != y else { continue }
+            let scene = "record \(index) (scene \(x.sceneIndex) against \(y.sceneIndex))"
+            if x.sceneIndex != y.sceneIndex || x.sceneSeed != y.sceneSeed { return "\(scene): index or seed" }
+            if x.labels != y.labels { return "\(scene): labels \(x.labels) against \(y.labels)" }
+            for (view, (u, v)) in zip(x.views, y.views).enumerated() where u != v {
+                func pixels(_ png: [UInt8]?, grey: Bool) -> [UInt8]? {
+                    guard let png else { return nil }
+                    return try? (grey ? PNGCodec.decodeGray8(png) : PNGCodec.decodeRGB8(png)).samples
+                }
+                if u.image != v.image {
+                    let same = pixels(u.image, grey: false) == pixels(v.image, grey: false)
+                    return "\(scene) view \(view): image PNG \(u.image.count) B against \(v.image.count) B, pixels \(same ? "equal" : "differ")"
+                }
+                if u.mask != v.mask {
+                    let same = pixels(u.mask, grey: true) == pixels(v.mask, grey: true)
+                    return "\(scene) view \(view): mask PNG \(u.mask?.count ?? 0) B against \(v.mask?.count ?? 0) B, pixels \(same ? "equal" : "differ")"
+                }
+                return "\(scene) view \(view): pose, matrix, intrinsics or depth"
+            }
+        }
+        return "records equal (the files differ elsewhere)"
+    } catch {
+        return "unreadable: \(error)"
     }
 }
 
