@@ -86,6 +86,9 @@ public struct Probe: Sendable {
         guard (1...size).contains(pixelGrid) else {
             throw MeasurementError.invalidSetting(name: "pixel grid", expected: "1...\(size)", found: "\(pixelGrid)")
         }
+        guard !thresholds.isEmpty, thresholds.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+            throw MeasurementError.invalidSetting(name: "thresholds", expected: "at least one value in (0, 1)", found: "\(thresholds)")
+        }
         guard occupancy.cells >= 1, occupancy.size > 0 else {
             throw MeasurementError.invalidSetting(name: "occupancy grid", expected: "at least 1 cell over a positive size", found: "\(occupancy)")
         }

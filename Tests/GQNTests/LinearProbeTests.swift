@@ -157,6 +157,21 @@ struct LinearProbeTests {
         #expect(ProbeScores.meanAveragePrecision(scores: rows, truth: testLabels) > ProbeScores.meanPrevalence(testLabels) + 0.3)
     }
 
+    @Test("a probe without usable thresholds is refused before any data is read")
+    func thresholdsValidated() throws {
+        let model = try GQNModel(configuration: testConfiguration(), seed: 1)
+        let missing = URL(fileURLWithPath: "/nonexistent-probe-data")
+        for thresholds: [Float] in [[], [0.5, 1], [0]] {
+            var probe = Probe(context: 1)
+            probe.thresholds = thresholds
+            #expect {
+                _ = try probe.run(trained: model, untrained: model, directory: missing, checkpoint: "c", step: 0)
+            } throws: { error in
+                "\(error)".contains("thresholds") && "\(error)".contains("(0, 1)")
+            }
+        }
+    }
+
     @Test("the occupancy grid puts centres in cells and clamps outside points to the border")
     func occupancy() {
         let grid = OccupancyGrid(cells: 3, size: 7)
