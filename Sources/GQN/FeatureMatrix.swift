@@ -29,6 +29,11 @@ public struct FeatureMatrix: Sendable, Equatable {
         values[(index * columns)..<((index + 1) * columns)]
     }
 
+    /// Every row as its own array, in order.
+    public var rowArrays: [[Float]] {
+        (0..<rows).map { Array(self[row: $0]) }
+    }
+
     /// The element at (`row`, `column`).
     public subscript(row: Int, column: Int) -> Float {
         values[row * columns + column]

@@ -125,10 +125,9 @@ public struct LogisticRegression: Sendable, Equatable {
         }
     }
 
-    /// Each example's labels with probability above `threshold` (sigmoid).
-    public func predictedLabels(_ features: FeatureMatrix, threshold: Float = 0.5) -> [[Bool]] {
-        let p = probabilities(features)
-        return (0..<p.rows).map { row in p[row: row].map { $0 > threshold } }
+    /// Each example's labels with probability above one half (sigmoid).
+    public func predictedLabels(_ features: FeatureMatrix) -> [[Bool]] {
+        ProbeScores.labels(probabilities(features).rowArrays, above: 0.5)
     }
 
     /// `theta x + bias` for every output; `theta` is `[m x (d + 1)]` with the bias last.

@@ -191,11 +191,10 @@ public struct Probe: Sendable {
             let chosen = selectMultiLabel(train, labels, columns: columns)
             regularization[name] = Double(chosen.regularization)
             thresholds[name] = Double(chosen.threshold)
-            let probabilities = chosen.model.probabilities(test)
-            let rows = (0..<probabilities.rows).map { Array(probabilities[row: $0]) }
+            let probabilities = chosen.model.probabilities(test).rowArrays
             return (
-                ProbeScores.microF1(predicted: rows.map { $0.map { $0 > chosen.threshold } }, truth: testLabels),
-                ProbeScores.meanAveragePrecision(scores: rows, truth: testLabels)
+                ProbeScores.microF1(predicted: ProbeScores.labels(probabilities, above: chosen.threshold), truth: testLabels),
+                ProbeScores.meanAveragePrecision(scores: probabilities, truth: testLabels)
             )
         }
         let shapes = multiLabel("shapes", all.shapes, testTargets.shapes, columns: vocabulary.shapes.count)
@@ -263,9 +262,9 @@ public struct Probe: Sendable {
             let model = LogisticRegression.fit(
                 features: x.selecting(rows: fitRows), targets: y.selecting(rows: fitRows), output: .sigmoid,
                 regularization: lambda, iterations: iterations)
-            let p = model.probabilities(x.selecting(rows: heldOut))
             let chosen = ProbeScores.bestThreshold(
-                probabilities: (0..<p.rows).map { Array(p[row: $0]) }, truth: heldOutTruth, candidates: thresholds)
+                probabilities: model.probabilities(x.selecting(rows: heldOut)).rowArrays, truth: heldOutTruth,
+                candidates: thresholds)
             if best.map({ chosen.f1 > $0.f1 }) ?? true { best = (chosen.f1, lambda, chosen.threshold) }
         }
         let lambda = best?.regularization ?? logisticRegularizations.first ?? 1e-2

@@ -37,10 +37,15 @@ public enum ProbeScores {
         precondition(!candidates.isEmpty, "bestThreshold: no candidate")
         var best: (threshold: Float, f1: Double)?
         for threshold in candidates.sorted() {
-            let f1 = microF1(predicted: probabilities.map { $0.map { $0 > threshold } }, truth: truth)
+            let f1 = microF1(predicted: labels(probabilities, above: threshold), truth: truth)
             if best.map({ f1 > $0.f1 }) ?? true { best = (threshold, f1) }
         }
         return best!
+    }
+
+    /// Multi-label predictions: a label is present where its probability exceeds `threshold`.
+    public static func labels(_ probabilities: [[Float]], above threshold: Float) -> [[Bool]] {
+        probabilities.map { $0.map { $0 > threshold } }
     }
 
     /// The thresholds ``bestThreshold(probabilities:truth:candidates:)`` tries by default:

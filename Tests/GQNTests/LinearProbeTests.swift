@@ -150,8 +150,8 @@ struct LinearProbeTests {
         let probe = Probe(context: 1)
         let chosen = probe.selectMultiLabel(train, trainLabels, columns: 1)
         let p = chosen.model.probabilities(test)
-        let rows = (0..<p.rows).map { Array(p[row: $0]) }
-        let tuned = ProbeScores.microF1(predicted: rows.map { $0.map { $0 > chosen.threshold } }, truth: testLabels)
+        let rows = p.rowArrays
+        let tuned = ProbeScores.microF1(predicted: ProbeScores.labels(rows, above: chosen.threshold), truth: testLabels)
         let fixed = ProbeScores.microF1(predicted: chosen.model.predictedLabels(test), truth: testLabels)
         #expect(chosen.threshold < 0.5 && tuned > fixed + 0.02, "threshold \(chosen.threshold): F1 \(tuned) against \(fixed) at 0.5")
         #expect(ProbeScores.meanAveragePrecision(scores: rows, truth: testLabels) > ProbeScores.meanPrevalence(testLabels) + 0.3)
