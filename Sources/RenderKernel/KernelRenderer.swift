@@ -11,9 +11,10 @@ import SceneModel
 /// Each pixel is the box-filtered mean of `n x n` stratified, jittered samples accumulated
 /// in linear light, converted to sRGB once at the end. Every pixel draws its random numbers
 /// from its own PCG32 stream keyed by (seed, pixel index), so the bytes of an image do not
-/// depend on the thread count or on which thread rendered which rows. A pixel's samples are
-/// traced four at a time as a `RayPacket`: the jitter of up to four samples is drawn first,
-/// then their area-light samples.
+/// depend on the thread count or on which thread rendered which rows. Two neighbouring
+/// pixels are traced together as a `RayPacket` of eight lanes, four samples of each at a
+/// time: each pixel's jitter of up to four samples is drawn first, then their area-light
+/// samples, so each pixel's stream is read in the order tracing it alone would read it.
 public struct KernelRenderer: Sendable {
     let scene: Scene
     let compiled: CompiledScene
@@ -38,15 +39,20 @@ public struct KernelRenderer: Sendable {
         var depth = view.depthMillimetres ?? []
         var mask = view.instanceMask ?? []
         let frame = PixelFrame(camera: camera)
+        // Solids' footprints, then flats': bits 0..<64 of a pixel's candidates are solids, the
+        // flats' candidates a second mask.
         let footprints = compiled.solids.prefix(64).map { frame.footprint(of: $0) }
-        // Per full packet of a pixel's samples, the grid cells (column, row) of its four lanes.
+        let flatFootprints = compiled.flats.prefix(64).map { frame.footprint(of: $0) }
+        // Per four samples of a pixel, the grid cells (column, row) of its four lanes, the
+        // same in both pixel groups of a packet.
         let side = settings.samplesPerSide
         let packetCells = stride(from: 0, to: side * side - 3, by: 4).map { first in
             let cells = (0..<4).map { (first + $0).quotientAndRemainder(dividingBy: side) }
-            return (x: SIMD4<Float>(Float(cells[0].remainder), Float(cells[1].remainder), Float(cells[2].remainder),
-                                    Float(cells[3].remainder)),
-                    y: SIMD4<Float>(Float(cells[0].quotient), Float(cells[1].quotient), Float(cells[2].quotient),
-                                    Float(cells[3].quotient)))
+            let columns = SIMD4<Float>(Float(cells[0].remainder), Float(cells[1].remainder), Float(cells[2].remainder),
+                                       Float(cells[3].remainder))
+            let rows = SIMD4<Float>(Float(cells[0].quotient), Float(cells[1].quotient), Float(cells[2].quotient),
+                                    Float(cells[3].quotient))
+            return (x: Lanes(lowHalf: columns, highHalf: columns), y: Lanes(lowHalf: rows, highHalf: rows))
         }
         let originTerms = compiled.flats.map { $0.originTerm(frame.origin) }
         view.rgb.withUnsafeMutableBufferPointer { rgb in
@@ -56,7 +62,8 @@ public struct KernelRenderer: Sendable {
                       originTerms.withUnsafeBufferPointer { originTerms in
                         compiled.withTraceContext { context in
                             let targets = BandTargets(context: context, srgb: table, rgb: rgb, depth: depth, mask: mask,
-                                                      footprints: footprints, originTerms: originTerms,
+                                                      footprints: footprints, flatFootprints: flatFootprints,
+                                                      originTerms: originTerms,
                                                       packetCells: packetCells)
                             let bands = settings.threads == 1 ? 1 : min(height, settings.threads * 4)
                             let renderBand = { @Sendable (band: Int) in
@@ -90,50 +97,61 @@ public struct KernelRenderer: Sendable {
         let width = frame.width
         let packetCells = targets.packetCells
         targets.footprints.withUnsafeBufferPointer { footprints in
+          targets.flatFootprints.withUnsafeBufferPointer { flatFootprints in
             for y in rows {
-                // Solids whose projected bounds miss this row or pixel are not tested by its camera rays.
-                var rowCandidates: UInt64 = 0
-                for (index, footprint) in footprints.enumerated() where footprint.rows.contains(y) {
-                    rowCandidates |= 1 << UInt64(index)
-                }
-                for x in 0..<width {
-                    let pixel = y * width + x
-                    var candidates = rowCandidates
-                    var remaining = rowCandidates
-                    while remaining != 0 {
-                        let index = remaining.trailingZeroBitCount
-                        remaining &= remaining - 1
-                        if !footprints[index].columns.contains(x) { candidates &= ~(1 << UInt64(index)) }
-                    }
-                    var rng = PCG32(seed: mixSeed(settings.seed, UInt64(pixel)), stream: UInt64(pixel))
-                    var sum = Vector3.zero
-                    // The pixel's samples in row-major order, traced four at a time as packets.
+                // Shapes whose projected bounds miss this row or pixel are not tested by its camera rays.
+                let rowCandidates = Self.candidates(row: y, footprints: footprints)
+                let rowFlatCandidates = Self.candidates(row: y, footprints: flatFootprints)
+                // Two pixels per packet (one at the end of an odd row).
+                for x in stride(from: 0, to: width, by: RayPacket.groups) {
+                    let pixelCount = min(RayPacket.groups, width - x)
+                    let first = y * width + x
+                    let second = first + pixelCount - 1
+                    let candidates = (Self.candidates(column: x, of: rowCandidates, footprints: footprints),
+                                      Self.candidates(column: x + pixelCount - 1, of: rowCandidates, footprints: footprints))
+                    let flatCandidates = Self.candidates(column: x, of: rowFlatCandidates, footprints: flatFootprints)
+                        | Self.candidates(column: x + pixelCount - 1, of: rowFlatCandidates, footprints: flatFootprints)
+                    var pixels = PacketPixels(rngs: (PCG32(seed: mixSeed(settings.seed, UInt64(first)), stream: UInt64(first)),
+                                                     PCG32(seed: mixSeed(settings.seed, UInt64(second)), stream: UInt64(second))))
+                    // Each pixel's samples in row-major order, four at a time.
                     var sample = 0
                     while sample < sampleCount {
-                        let count = min(4, sampleCount - sample)
-                        let directions = count == 4
-                            ? frame.directions(x: x, y: y, cells: packetCells[sample / 4], inverseSide: inverseSide, rng: &rng)
-                            : withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 4) { lanes in
-                            for lane in 0..<count {
-                                let (sy, sx) = (sample + lane).quotientAndRemainder(dividingBy: side)
-                                let u = Float(x) + (Float(sx) + rng.nextFloat()) * inverseSide
-                                let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
-                                lanes.initializeElement(at: lane, to: frame.direction(u: u, v: v))
+                        let count = min(RayPacket.groupWidth, sampleCount - sample)
+                        let directions = count == RayPacket.groupWidth
+                            ? frame.directions(x: x, y: y, cells: packetCells[sample / 4], inverseSide: inverseSide,
+                                               pixels: pixelCount, rngs: &pixels.rngs)
+                            : withUnsafeTemporaryAllocation(of: Vector3.self, capacity: RayPacket.width) { lanes in
+                            var active = LaneMask(repeating: false)
+                            for group in 0..<pixelCount {
+                                for lane in 0..<count {
+                                    let (sy, sx) = (sample + lane).quotientAndRemainder(dividingBy: side)
+                                    let direction = pixels.withStream(ofLane: group * RayPacket.groupWidth) { rng in
+                                        let u = Float(x + group) + (Float(sx) + rng.nextFloat()) * inverseSide
+                                        let v = Float(y) + (Float(sy) + rng.nextFloat()) * inverseSide
+                                        return frame.direction(u: u, v: v)
+                                    }
+                                    lanes.initializeElement(at: group * RayPacket.groupWidth + lane, to: direction)
+                                    active[group * RayPacket.groupWidth + lane] = true
+                                }
                             }
-                            return RayPacket(lanes, count: count)
+                            return RayPacket(lanes, active: active)
                         }
                         context.accumulateRadiance(origin: frame.origin, directions: directions, candidates: candidates,
-                                                   originTerms: targets.originTerms, rng: &rng, into: &sum)
+                                                   flatCandidates: flatCandidates, originTerms: targets.originTerms,
+                                                   pixels: &pixels)
                         sample += count
                     }
-                    let linear = sum * (sampleWeight * tableScale)
-                    for channel in 0..<3 {
-                        let code = Int(min(max(linear[channel], 0), tableScale) + 0.5)
-                        rgb[pixel * 3 + channel] = srgb[code]
-                    }
-                    if settings.depth || settings.instanceMask {
-                        let direction = frame.direction(u: Float(x) + 0.5, v: Float(y) + 0.5)
-                        let hit = context.closestHit(origin: frame.origin, direction: direction, candidates: candidates,
+                    for group in 0..<pixelCount {
+                        let pixel = first + group
+                        let linear = (group == 0 ? pixels.sums.0 : pixels.sums.1) * (sampleWeight * tableScale)
+                        for channel in 0..<3 {
+                            let code = Int(min(max(linear[channel], 0), tableScale) + 0.5)
+                            rgb[pixel * 3 + channel] = srgb[code]
+                        }
+                        guard settings.depth || settings.instanceMask else { continue }
+                        let direction = frame.direction(u: Float(x + group) + 0.5, v: Float(y) + 0.5)
+                        let hit = context.closestHit(origin: frame.origin, direction: direction,
+                                                     candidates: group == 0 ? candidates.0 : candidates.1,
                                                      originTerms: targets.originTerms)
                         if settings.depth, let hit {
                             let millimetres = (hit.t * direction.dot(frame.forward) * 1000).rounded()
@@ -145,7 +163,34 @@ public struct KernelRenderer: Sendable {
                     }
                 }
             }
+          }
         }
+    }
+}
+
+extension KernelRenderer {
+    /// The shapes (bit `i` for footprint `i`) whose footprint covers row `row`.
+    @inline(__always)
+    fileprivate static func candidates(row: Int, footprints: UnsafeBufferPointer<PixelFrame.Footprint>) -> UInt64 {
+        var candidates: UInt64 = 0
+        for (index, footprint) in footprints.enumerated() where footprint.rows.contains(row) {
+            candidates |= 1 << UInt64(index)
+        }
+        return candidates
+    }
+
+    /// The shapes of `rowCandidates` whose footprint covers column `column`.
+    @inline(__always)
+    fileprivate static func candidates(column: Int, of rowCandidates: UInt64,
+                                       footprints: UnsafeBufferPointer<PixelFrame.Footprint>) -> UInt64 {
+        var candidates = rowCandidates
+        var remaining = rowCandidates
+        while remaining != 0 {
+            let index = remaining.trailingZeroBitCount
+            remaining &= remaining - 1
+            if !footprints[index].columns.contains(column) { candidates &= ~(1 << UInt64(index)) }
+        }
+        return candidates
     }
 }
 
@@ -159,8 +204,10 @@ private struct BandTargets: @unchecked Sendable {
     let mask: UnsafeMutableBufferPointer<UInt8>
     /// Per solid (the first 64), the pixel rectangle its bounding sphere can cover.
     let footprints: [PixelFrame.Footprint]
+    /// Per flat (the first 64), the pixel rectangle its visible part can cover.
+    let flatFootprints: [PixelFrame.Footprint]
     /// Per flat, the plane-test term of the camera position (shared by every camera ray).
     let originTerms: UnsafeBufferPointer<Float>
-    /// Per full packet of a pixel's samples, the grid cells (columns, rows) of its four lanes.
-    let packetCells: [(x: SIMD4<Float>, y: SIMD4<Float>)]
+    /// Per four samples of a pixel, the grid cells (columns, rows) of a packet's lanes.
+    let packetCells: [(x: Lanes, y: Lanes)]
 }

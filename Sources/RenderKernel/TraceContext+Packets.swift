@@ -10,54 +10,72 @@ import SceneModel
 /// one ray at a time.
 extension TraceContext {
     /// The nearest surfaces along rays that share `origin`: per lane the distance (infinity
-    /// for a miss), the world normal and the shape index (-1 for a miss).
+    /// for a miss), the world normal and the shape index (-1 for a miss). Shape indices are
+    /// floats (exact below 2^24): the standard library compares `SIMD8<Int32>` lanes one by
+    /// one through memory, float lanes in one instruction.
     /// - Parameters:
-    ///   - candidates: as for ``closestHit(origin:direction:candidates:originTerms:)``.
+    ///   - candidates: per pixel group, as for ``closestHit(origin:direction:candidates:originTerms:)``.
+    ///   - flatCandidates: bit `i` clear means flat `i` cannot be on any of these rays (camera
+    ///     rays outside its projected visible part); flats from the 64th on are always tested.
     ///   - originTerms: each flat's `originTerm(origin)`, or nil to compute them here.
     @inline(__always)
-    func closestHits(origin: Vector3, directions: RayPacket, candidates: UInt64 = .max,
-                     originTerms: UnsafeBufferPointer<Float>? = nil)
-        -> (t: SIMD4<Float>, normals: RayPacket, shapes: SIMD4<Int32>) {
+    func closestHits(origin: Vector3, directions: RayPacket, candidates: (UInt64, UInt64) = (.max, .max),
+                     flatCandidates: UInt64 = .max, originTerms: UnsafeBufferPointer<Float>? = nil)
+        -> (t: Lanes, normals: RayPacket, shapes: Lanes) {
         // Solid hits are kept per lane in memory and gathered into vectors once, after the
-        // solids (see RayPacket.init(_:count:) on store forwarding).
+        // solids (see RayPacket.init(_:active:) on store forwarding).
         var (best, normals, hitShapes) = withUnsafeTemporaryAllocation(
-            of: (t: Float, normal: Vector3, shape: Int32).self, capacity: 4
+            of: (t: Float, normal: Vector3, shape: Float).self, capacity: RayPacket.width
         ) { lanes in
             lanes.initialize(repeating: (.infinity, .zero, -1))
             // Solids are read in place (`solids[index]`), not copied: a record is 144 bytes.
-            for index in 0..<solids.count where index >= 64 || candidates & (1 << UInt64(index)) != 0 {
+            for index in 0..<solids.count {
+                var eligible = directions.active
+                if index < 64 {
+                    // A solid outside a pixel's projected bounds is not tested by its rays.
+                    let bit = UInt64(1) << UInt64(index)
+                    let (first, second) = (candidates.0 & bit != 0, candidates.1 & bit != 0)
+                    guard first || second else { continue }
+                    if !first { eligible .&= RayPacket.groupLanes(1) }
+                    if !second { eligible .&= RayPacket.groupLanes(0) }
+                }
                 // The bounding-sphere cull of `intersect`, in all lanes; only lanes that pass it go on.
                 let toCenter = solids[index].center - origin
                 let along = directions.dot(toCenter)
                 let distanceSquared = toCenter.dot(toCenter) - along * along
-                let maybe = directions.active .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
+                let maybe = eligible .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
                 guard any(maybe) else { continue }
-                for lane in 0..<directions.count where maybe[lane] {
+                for lane in 0..<RayPacket.width where maybe[lane] {
                     if let hit = solids[index].intersect(origin: origin, direction: directions[lane], tMax: lanes[lane].t,
                                                          planes: planes) {
-                        lanes[lane] = (hit.t, hit.normal, Int32(solids[index].index))
+                        lanes[lane] = (hit.t, hit.normal, Float(solids[index].index))
                     }
                 }
             }
             let (a, b, c, d) = (lanes[0], lanes[1], lanes[2], lanes[3])
-            return (SIMD4(a.t, b.t, c.t, d.t),
-                    RayPacket(x: SIMD4(a.normal.x, b.normal.x, c.normal.x, d.normal.x),
-                              y: SIMD4(a.normal.y, b.normal.y, c.normal.y, d.normal.y),
-                              z: SIMD4(a.normal.z, b.normal.z, c.normal.z, d.normal.z)),
-                    SIMD4(a.shape, b.shape, c.shape, d.shape))
+            let (e, f, g, h) = (lanes[4], lanes[5], lanes[6], lanes[7])
+            return (Lanes(a.t, b.t, c.t, d.t, e.t, f.t, g.t, h.t),
+                    RayPacket(x: Lanes(a.normal.x, b.normal.x, c.normal.x, d.normal.x,
+                                       e.normal.x, f.normal.x, g.normal.x, h.normal.x),
+                              y: Lanes(a.normal.y, b.normal.y, c.normal.y, d.normal.y,
+                                       e.normal.y, f.normal.y, g.normal.y, h.normal.y),
+                              z: Lanes(a.normal.z, b.normal.z, c.normal.z, d.normal.z,
+                                       e.normal.z, f.normal.z, g.normal.z, h.normal.z)),
+                    Lanes(a.shape, b.shape, c.shape, d.shape, e.shape, f.shape, g.shape, h.shape))
         }
+        // Flats without branches: which lanes hit a wall is too irregular to predict, and
+        // blending eight lanes costs less than a mispredicted jump.
         let active = directions.active
-        for index in 0..<flats.count {
+        for index in 0..<flats.count where index >= 64 || flatCandidates & (1 << UInt64(index)) != 0 {
             let flat = flats[index]
-            let term = SIMD4<Float>(repeating: originTerms?[index] ?? flat.originTerm(origin))
+            let term = Lanes(repeating: originTerms?[index] ?? flat.originTerm(origin))
             let hit = flat.intersect(originTerms: term, origins: nil, sharedOrigin: origin, directions: directions,
                                      tMax: best, active: active)
-            guard any(hit.mask) else { continue }
             best.replace(with: hit.t, where: hit.mask)
             normals.x.replace(with: flat.normal.x, where: hit.mask)
             normals.y.replace(with: flat.normal.y, where: hit.mask)
             normals.z.replace(with: flat.normal.z, where: hit.mask)
-            hitShapes.replace(with: Int32(flat.shape), where: hit.mask)
+            hitShapes.replace(with: Float(flat.shape), where: hit.mask)
         }
         return (best, normals, hitShapes)
     }
@@ -65,9 +83,8 @@ extension TraceContext {
     /// Per lane, whether any surface lies on the ray from `origins` along `directions`
     /// strictly before `tMax`; inactive lanes come back false.
     @inline(__always)
-    func occluded(origins: RayPacket, directions: RayPacket, tMax: SIMD4<Float>,
-                  active: SIMDMask<SIMD4<Int32>>) -> SIMDMask<SIMD4<Int32>> {
-        var blocked = SIMDMask<SIMD4<Int32>>(repeating: false)
+    func occluded(origins: RayPacket, directions: RayPacket, tMax: Lanes, active: LaneMask) -> LaneMask {
+        var blocked = LaneMask(repeating: false)
         for index in 0..<solids.count {
             let center = solids[index].center
             let toCenter = RayPacket(x: center.x - origins.x, y: center.y - origins.y, z: center.z - origins.z)
@@ -75,7 +92,7 @@ extension TraceContext {
             let distanceSquared = toCenter.dot(toCenter) - along * along
             let maybe = active .& .!blocked .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
             guard any(maybe) else { continue }
-            for lane in 0..<4 where maybe[lane] {
+            for lane in 0..<RayPacket.width where maybe[lane] {
                 if solids[index].blocks(origin: origins[lane], direction: directions[lane], tMax: tMax[lane],
                                         planes: planes) {
                     blocked[lane] = true
@@ -83,33 +100,37 @@ extension TraceContext {
             }
             if all(blocked .| .!active) { return blocked }
         }
+        // Flats without branches, as in closestHits.
         for flat in flats {
             let terms = flat.offset - origins.dot(flat.normal)
             let hit = flat.intersect(originTerms: terms, origins: origins, sharedOrigin: .zero, directions: directions,
                                      tMax: tMax, active: active .& .!blocked)
             blocked .|= hit.mask
-            if all(blocked .| .!active) { return blocked }
         }
         return blocked
     }
 
     /// Adds, lane by lane in order, the linear radiance arriving along camera rays that share
-    /// `origin` to `sum`: what ``radiance(origin:direction:candidates:originTerms:rng:)``
-    /// computes for each (direct lighting with shadow rays, Lambertian plus Blinn-Phong, plus
-    /// ambient), with the nearest hits and then each light's shadow rays traced as packets.
+    /// `origin` to their pixels' sums in `pixels`: what
+    /// ``radiance(origin:direction:candidates:originTerms:rng:)`` computes for each (direct
+    /// lighting with shadow rays, Lambertian plus Blinn-Phong, plus ambient), with the nearest
+    /// hits and then each light's shadow rays traced as packets.
     ///
     /// Shading runs on the lanes together too (a ``ShadingPacket``): every lane does the
     /// scalar code's operations in the scalar code's order, so the colours are bit-identical.
-    /// Only what differs per lane stays per lane: the texture lookup, area-light samples
-    /// (drawn from `rng` light by light, lane by lane) and the specular power.
+    /// Only what differs per lane stays per lane: area-light samples (drawn from the lane's
+    /// pixel stream light by light, lane by lane) and the specular power. Textures are looked
+    /// up in all lanes once per distinct surface the packet hit (usually one or two).
     @inline(__always)
-    func accumulateRadiance(origin: Vector3, directions: RayPacket, candidates: UInt64 = .max,
-                            originTerms: UnsafeBufferPointer<Float>? = nil, rng: inout PCG32, into sum: inout Vector3) {
-        let hits = closestHits(origin: origin, directions: directions, candidates: candidates, originTerms: originTerms)
+    func accumulateRadiance(origin: Vector3, directions: RayPacket, candidates: (UInt64, UInt64) = (.max, .max),
+                            flatCandidates: UInt64 = .max, originTerms: UnsafeBufferPointer<Float>? = nil,
+                            pixels: inout PacketPixels) {
+        let hits = closestHits(origin: origin, directions: directions, candidates: candidates,
+                               flatCandidates: flatCandidates, originTerms: originTerms)
         let surfaced = directions.active .& (hits.shapes .>= 0)
-        // Inactive lanes and misses shade as lane 0 or a harmless shape 0, masked out below.
+        // Inactive lanes and misses shade as a harmless shape, masked out below.
         guard any(surfaced) else {
-            for _ in 0..<directions.count { sum += background }
+            pixels.add(background, lanes: directions.active)
             return
         }
         var shading = ShadingPacket(background: background)
@@ -121,27 +142,23 @@ extension TraceContext {
                                y: hits.normals.y.replacing(with: -hits.normals.y, where: facing),
                                z: hits.normals.z.replacing(with: -hits.normals.z, where: facing))
         var anySpecular = false
-        var firstLane = 0
-        while !surfaced[firstLane] { firstLane += 1 }
-        let firstShape = hits.shapes[firstLane]
-        if all(.!surfaced .| (hits.shapes .== firstShape)) {
-            // Usually a pixel's samples all land on one surface: its material once, its texture in all lanes.
-            let shape = Int(firstShape)
-            let material = materials[shapes[shape].materialIndex]
-            shading.albedo = surfaceColors(material, shape: shape, points: point)
-            shading.specular = SIMD4(repeating: material.specular)
-            shading.shininess = SIMD4(repeating: material.shininess)
-            anySpecular = material.specular > 0
-        } else {
-            for lane in 0..<directions.count where surfaced[lane] {
-                let shape = shapes[Int(hits.shapes[lane])]
-                let material = materials[shape.materialIndex]
-                shading.setAlbedo(surfaceColor(material, shape: shape, point: point[lane]), lane: lane)
-                shading.specular[lane] = material.specular
-                shading.shininess[lane] = material.shininess
-                anySpecular = anySpecular || material.specular > 0
-            }
-        }
+        // Each distinct surface once: its material read once, its texture in all lanes.
+        var pending = surfaced
+        repeat {
+            var lane = 0
+            while !pending[lane] { lane += 1 }
+            let shape = hits.shapes[lane]
+            let same = pending .& (hits.shapes .== shape)
+            let material = materials[shapes[Int(shape)].materialIndex]
+            let albedo = surfaceColors(material, shape: Int(shape), points: point)
+            shading.albedo.x.replace(with: albedo.x, where: same)
+            shading.albedo.y.replace(with: albedo.y, where: same)
+            shading.albedo.z.replace(with: albedo.z, where: same)
+            shading.specular.replace(with: material.specular, where: same)
+            shading.shininess.replace(with: material.shininess, where: same)
+            anySpecular = anySpecular || material.specular > 0
+            pending .&= .!same
+        } while any(pending)
         shading.color = RayPacket(x: shading.color.x.replacing(with: ambient.x * shading.albedo.x, where: surfaced),
                                   y: shading.color.y.replacing(with: ambient.y * shading.albedo.y, where: surfaced),
                                   z: shading.color.z.replacing(with: ambient.z * shading.albedo.z, where: surfaced))
@@ -149,7 +166,7 @@ extension TraceContext {
         let shadowOrigins = RayPacket(x: point.x + bias * normal.x, y: point.y + bias * normal.y,
                                       z: point.z + bias * normal.z)
         for light in lights {
-            var toLight: RayPacket, irradiance: RayPacket, tMax: SIMD4<Float>
+            var toLight: RayPacket, irradiance: RayPacket, tMax: Lanes
             switch light.kind {
             case 0:
                 // incidence(at:rng:) for a point light, in all lanes.
@@ -162,18 +179,18 @@ extension TraceContext {
                                        z: light.radiance.z / distanceSquared)
                 tMax = distance - bias
             case 1:
-                toLight = RayPacket(x: SIMD4(repeating: light.vector.x), y: SIMD4(repeating: light.vector.y),
-                                    z: SIMD4(repeating: light.vector.z))
-                irradiance = RayPacket(x: SIMD4(repeating: light.radiance.x), y: SIMD4(repeating: light.radiance.y),
-                                       z: SIMD4(repeating: light.radiance.z))
-                tMax = SIMD4(repeating: .infinity)
+                toLight = RayPacket(x: Lanes(repeating: light.vector.x), y: Lanes(repeating: light.vector.y),
+                                    z: Lanes(repeating: light.vector.z))
+                irradiance = RayPacket(x: Lanes(repeating: light.radiance.x), y: Lanes(repeating: light.radiance.y),
+                                       z: Lanes(repeating: light.radiance.z))
+                tMax = Lanes(repeating: .infinity)
             default:
-                // Area lights draw from the pixel's stream, lane by lane in order.
+                // Area lights draw from each lane's pixel stream, lane by lane in order.
                 toLight = RayPacket(x: .zero, y: .zero, z: .zero)
                 irradiance = toLight
                 tMax = .zero
-                for lane in 0..<directions.count where surfaced[lane] {
-                    let incidence = light.incidence(at: point[lane], rng: &rng)
+                for lane in 0..<RayPacket.width where surfaced[lane] {
+                    let incidence = pixels.withStream(ofLane: lane) { light.incidence(at: point[lane], rng: &$0) }
                     toLight[lane] = incidence.toLight
                     irradiance[lane] = incidence.irradiance
                     tMax[lane] = incidence.distance - bias
@@ -187,19 +204,19 @@ extension TraceContext {
             shading.addLight(toLight: toLight, irradiance: irradiance, cosine: cosine, normal: normal,
                              directions: directions, lit: lit, anySpecular: anySpecular)
         }
-        for lane in 0..<directions.count { sum += shading.color[lane] }
+        pixels.add(shading.color, lanes: directions.active)
     }
 }
 
 extension TraceContext {
-    /// ``surfaceColor(_:shape:point:)`` at four points of one shape, lane by lane the same
+    /// ``surfaceColor(_:shape:point:)`` at a packet's points on one shape, lane by lane the same
     /// values: the local coordinates as `toLocal(point - center) * inverseScale`, each cell
     /// as the floor of the coordinate clamped to +-1e9, the parity of their sum.
     @inline(__always)
     func surfaceColors(_ material: CompiledScene.MaterialRecord, shape index: Int, points: RayPacket) -> RayPacket {
         guard material.pattern != 0 else {
-            return RayPacket(x: SIMD4(repeating: material.color.x), y: SIMD4(repeating: material.color.y),
-                             z: SIMD4(repeating: material.color.z))
+            return RayPacket(x: Lanes(repeating: material.color.x), y: Lanes(repeating: material.color.y),
+                             z: Lanes(repeating: material.color.z))
         }
         let center = shapes[index].center
         let axes = shapes[index].orientation
@@ -208,14 +225,14 @@ extension TraceContext {
         // Per axis, the lowest bit of the cell index floor(clamped coordinate), as 0 or 1 in a
         // float: f - 2 floor(f / 2) is exact for every integer-valued float (those from 2^24 on
         // are even and give 0), so no lane converts to an integer.
-        func parityBits(_ axis: Vector3) -> SIMD4<Float> {
+        func parityBits(_ axis: Vector3) -> Lanes {
             var local = offset.dot(axis) * scale
             local.replace(with: -1e9, where: local .< -1e9)
             local.replace(with: 1e9, where: local .> 1e9)
             let cell = local.rounded(.down)
             return cell - 2 * (cell * 0.5).rounded(.down)
         }
-        let parity: SIMD4<Float>
+        let parity: Lanes
         switch material.pattern {
         case 1:
             let kind = shapes[index].kind
@@ -227,41 +244,34 @@ extension TraceContext {
         // The sum of the bits is even when it is 0 or 2.
         let even = (parity .== 0) .| (parity .== 2)
         let first = material.color, second = material.secondColor
-        return RayPacket(x: SIMD4(repeating: second.x).replacing(with: first.x, where: even),
-                         y: SIMD4(repeating: second.y).replacing(with: first.y, where: even),
-                         z: SIMD4(repeating: second.z).replacing(with: first.z, where: even))
+        return RayPacket(x: Lanes(repeating: second.x).replacing(with: first.x, where: even),
+                         y: Lanes(repeating: second.y).replacing(with: first.y, where: even),
+                         z: Lanes(repeating: second.z).replacing(with: first.z, where: even))
     }
 }
 
 /// The surface points of a packet's camera samples while their shadow rays are traced, one
-/// `SIMD4` per coordinate: what shading needs before and after each occlusion test.
+/// `SIMD8` per coordinate: what shading needs before and after each occlusion test.
 struct ShadingPacket {
     var albedo = RayPacket(x: .zero, y: .zero, z: .zero)
     /// The radiance gathered so far: background, or ambient plus the unoccluded lights.
     var color: RayPacket
-    var specular = SIMD4<Float>.zero
-    var shininess = SIMD4<Float>.zero
+    var specular = Lanes.zero
+    var shininess = Lanes.zero
 
     /// Every lane starts as `background` (a camera ray that leaves the scene).
     @inline(__always)
     init(background: Vector3) {
-        color = RayPacket(x: SIMD4(repeating: background.x), y: SIMD4(repeating: background.y),
-                          z: SIMD4(repeating: background.z))
-    }
-
-    @inline(__always)
-    mutating func setAlbedo(_ value: Vector3, lane: Int) {
-        albedo.x[lane] = value.x
-        albedo.y[lane] = value.y
-        albedo.z[lane] = value.z
+        color = RayPacket(x: Lanes(repeating: background.x), y: Lanes(repeating: background.y),
+                          z: Lanes(repeating: background.z))
     }
 
     /// Adds one light's Lambertian and Blinn-Phong terms in the `lit` lanes (those facing
     /// the light and not occluded), as the scalar code does: `albedo * irradiance * cosine`,
     /// then `irradiance * (specular * alignment^shininess)` where the material is specular.
     @inline(__always)
-    mutating func addLight(toLight: RayPacket, irradiance: RayPacket, cosine: SIMD4<Float>, normal: RayPacket,
-                           directions: RayPacket, lit: SIMDMask<SIMD4<Int32>>, anySpecular: Bool) {
+    mutating func addLight(toLight: RayPacket, irradiance: RayPacket, cosine: Lanes, normal: RayPacket,
+                           directions: RayPacket, lit: LaneMask, anySpecular: Bool) {
         color.x.replace(with: color.x + albedo.x * irradiance.x * cosine, where: lit)
         color.y.replace(with: color.y + albedo.y * irradiance.y * cosine, where: lit)
         color.z.replace(with: color.z + albedo.z * irradiance.z * cosine, where: lit)
@@ -273,8 +283,8 @@ struct ShadingPacket {
         let inverseLength = 1 / half.dot(half).squareRoot()
         let halfway = RayPacket(x: half.x * inverseLength, y: half.y * inverseLength, z: half.z * inverseLength)
         let alignment = normal.dot(halfway)
-        var strength = SIMD4<Float>.zero
-        for lane in 0..<4 where shiny[lane] {
+        var strength = Lanes.zero
+        for lane in 0..<RayPacket.width where shiny[lane] {
             strength[lane] = specular[lane] * pow(max(alignment[lane], 0), shininess[lane])
         }
         color.x.replace(with: color.x + irradiance.x * strength, where: shiny)
@@ -286,13 +296,13 @@ struct ShadingPacket {
 extension CompiledScene.FlatRecord {
     /// ``intersect(originTerm:origin:direction:tMax:)`` in every lane: the hit distances and
     /// which lanes hit (among `active`). `origins` nil means every lane starts at `sharedOrigin`.
+    /// No branch: the callers blend the hits in by the mask.
     @inline(__always)
-    func intersect(originTerms: SIMD4<Float>, origins: RayPacket?, sharedOrigin: Vector3, directions: RayPacket,
-                   tMax: SIMD4<Float>, active: SIMDMask<SIMD4<Int32>>) -> (t: SIMD4<Float>, mask: SIMDMask<SIMD4<Int32>>) {
+    func intersect(originTerms: Lanes, origins: RayPacket?, sharedOrigin: Vector3, directions: RayPacket,
+                   tMax: Lanes, active: LaneMask) -> (t: Lanes, mask: LaneMask) {
         let denominator = directions.dot(normal)
         let t = originTerms / denominator
         var mask = active .& (denominator .!= 0) .& (t .> CompiledScene.ShapeRecord.epsilon) .& (t .< tMax)
-        guard any(mask) else { return (t, mask) }
         let local: RayPacket
         if let origins {
             local = RayPacket(x: origins.x + t * directions.x - center.x, y: origins.y + t * directions.y - center.y,

@@ -52,17 +52,18 @@ struct TraceContext {
     }
 
     /// Linear radiance arriving along a camera ray: direct lighting with shadow rays,
-    /// Lambertian plus Blinn-Phong, plus ambient. `candidates` as for ``closestHit(origin:direction:candidates:)``.
-    /// One ray is a packet of one lane: see ``accumulateRadiance(origin:directions:candidates:originTerms:rng:into:)``.
+    /// Lambertian plus Blinn-Phong, plus ambient. `candidates` as for ``closestHit(origin:direction:candidates:originTerms:)``.
+    /// One ray is a packet of one lane: see ``accumulateRadiance(origin:directions:candidates:flatCandidates:originTerms:pixels:)``.
     @inline(__always)
     func radiance(origin: Vector3, direction: Vector3, candidates: UInt64 = .max,
                   originTerms: UnsafeBufferPointer<Float>? = nil, rng: inout PCG32) -> Vector3 {
         var directions = RayPacket()
         directions.append(direction)
-        var color = Vector3.zero
-        accumulateRadiance(origin: origin, directions: directions, candidates: candidates, originTerms: originTerms,
-                           rng: &rng, into: &color)
-        return color
+        var pixels = PacketPixels(rngs: (rng, rng))
+        accumulateRadiance(origin: origin, directions: directions, candidates: (candidates, candidates),
+                           originTerms: originTerms, pixels: &pixels)
+        rng = pixels.rngs.0
+        return pixels.sums.0
     }
 
     /// The material's colour at a surface point, with its texture pattern applied.

@@ -118,4 +118,45 @@ struct FootprintTests {
         #expect(mask == expected)
         #expect(Set(mask).isSuperset(of: [1, 2, 3]), "the test sees the objects it means to")
     }
+
+    @Test("every camera ray that meets a rectangle passes through its footprint; rectangles behind the camera have none")
+    func flatFootprints() {
+        var rng = PCG32(seed: 5, stream: 9)
+        func uniform(_ range: ClosedRange<Float>) -> Float {
+            range.lowerBound + rng.nextFloat() * (range.upperBound - range.lowerBound)
+        }
+        let material = Material(color: [1, 1, 1])
+        // A room's floor and walls, seen from cameras inside it, near its walls and corners,
+        // and outside it; plus tilted rectangles through and behind the camera.
+        var (hits, outsideChecked, nowhere) = (0, 0, 0)
+        for trial in 0..<60 {
+            let position = Vector3(uniform(-3.4...3.4), uniform(-3.4...3.4), uniform(0.05...2.9)) * (trial % 10 == 0 ? 2 : 1)
+            let camera = Camera(position: position, yaw: uniform(-.pi ... .pi), pitch: uniform(-1.2...1.2),
+                                verticalFieldOfView: uniform(0.5...1.75), width: 24, height: 20)
+            var shapes = Room(floor: material, walls: material).shapes
+            shapes.append(.rectangle(center: position + Vector3(uniform(-1...1), uniform(-1...1), uniform(-1...1)),
+                                     edgeU: [uniform(-2...2), uniform(-2...2), 0.3], edgeV: [0.1, uniform(-2...2), uniform(0.5...2)],
+                                     material: material))
+            let scene = Scene(camera: camera, shapes: shapes, lights: [])
+            let frame = PixelFrame(camera: camera)
+            let compiled = CompiledScene(scene: scene)
+            for flat in compiled.flats {
+                let footprint = frame.footprint(of: flat)
+                if footprint.rows == PixelFrame.Footprint.nowhere.rows { nowhere += 1 }
+                for row in -2..<(camera.height + 2) {
+                    for column in -2..<(camera.width + 2) {
+                        for _ in 0..<2 {
+                            let direction = frame.direction(u: Float(column) + rng.nextFloat(), v: Float(row) + rng.nextFloat())
+                            guard flat.intersect(origin: position, direction: direction, tMax: .infinity) != nil else { continue }
+                            hits += 1
+                            let inside = footprint.columns.contains(column) && footprint.rows.contains(row)
+                            #expect(inside, "trial \(trial): pixel (\(column), \(row)) meets a flat outside its footprint \(footprint)")
+                        }
+                        if !(footprint.columns.contains(column) && footprint.rows.contains(row)) { outsideChecked += 1 }
+                    }
+                }
+            }
+        }
+        #expect(hits > 10_000 && outsideChecked > 10_000 && nowhere > 10, "hits \(hits), culled \(outsideChecked), behind \(nowhere)")
+    }
 }

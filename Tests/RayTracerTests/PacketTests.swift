@@ -7,7 +7,8 @@ import Testing
 /// relies on it for images that do not depend on how samples are grouped.
 @Suite("Packet tracing")
 struct PacketTests {
-    /// A room with one solid of every kind, turned this way and that, and a point light.
+    /// A room with one solid of every kind, turned this way and that, a point light and an
+    /// area light (whose samples come from each pixel's stream).
     let scene: Scene = {
         let room = Room(floor: Material(color: [0.8, 0.8, 0.8], texture: .checker(secondColor: [0.3, 0.3, 0.3], scale: 0.5)),
                         walls: Material(color: [0.6, 0.3, 0.2]))
@@ -20,7 +21,10 @@ struct PacketTests {
                          material: Material(color: [0.2, 0.5, 0.9], specular: 0.4), instanceID: UInt8(index + 1))
         }
         return Scene(camera: Camera(position: [0, -3, 1.5], lookingAt: [0, 0, 0.5], width: 8, height: 8),
-                     shapes: room.shapes + solids, lights: [Light(kind: .point(position: [0.3, 0.2, 2.8]), intensity: 6)])
+                     shapes: room.shapes + solids,
+                     lights: [Light(kind: .point(position: [0.3, 0.2, 2.8]), intensity: 6),
+                              Light(kind: .area(center: [-1, 0.5, 2.9], edgeU: [0.8, 0, 0], edgeV: [0, 0.6, 0]),
+                                    intensity: 4)])
     }()
 
     /// Deterministic pseudo-random numbers in [0, 1).
@@ -35,18 +39,37 @@ struct PacketTests {
         mutating func point() -> Vector3 { Vector3(next(-3.2...3.2), next(-3.2...3.2), next(0.05...2.9)) }
     }
 
-    @Test("nearest hits of packets of 1 to 4 rays equal one-ray hits, bit for bit, for every shape kind")
+    /// A packet whose two pixel groups hold `counts.0` and `counts.1` random rays.
+    static func packet(counts: (Int, Int), numbers: inout Numbers) -> RayPacket {
+        withUnsafeTemporaryAllocation(of: Vector3.self, capacity: RayPacket.width) { lanes in
+            var active = LaneMask(repeating: false)
+            for (group, count) in [counts.0, counts.1].enumerated() {
+                for lane in group * RayPacket.groupWidth..<(group * RayPacket.groupWidth + count) {
+                    lanes.initializeElement(at: lane, to: numbers.direction())
+                    active[lane] = true
+                }
+            }
+            return RayPacket(lanes, active: active)
+        }
+    }
+
+    @Test("nearest hits of packets of 1 to 8 rays, in either pixel group, equal one-ray hits bit for bit, for every shape kind")
     func nearestHits() {
         var numbers = Numbers()
         CompiledScene(scene: scene).withTraceContext { context in
             var solidHits = 0
-            for trial in 0..<400 {
+            for trial in 0..<600 {
                 let origin = numbers.point()
+                // Prefixes of 1 to 8 lanes, then groups with gaps (the second pixel's rays alone too).
                 var directions = RayPacket()
-                let count = trial % 4 + 1
-                for _ in 0..<count { directions.append(numbers.direction()) }
+                if trial < 400 {
+                    for _ in 0..<(trial % 8 + 1) { directions.append(numbers.direction()) }
+                } else {
+                    directions = Self.packet(counts: (trial % 5 == 0 ? 0 : trial % 4 + 1, trial % 5 == 0 ? 3 : trial % 5),
+                                             numbers: &numbers)
+                }
                 let packet = context.closestHits(origin: origin, directions: directions)
-                for lane in 0..<count {
+                for lane in 0..<RayPacket.width where directions.active[lane] {
                     let one = context.closestHit(origin: origin, direction: directions[lane])
                     #expect(Int(packet.shapes[lane]) == (one?.shape ?? -1))
                     if let one {
@@ -59,6 +82,30 @@ struct PacketTests {
         }
     }
 
+    @Test("each pixel group's rays test only its own candidate solids")
+    func candidatesPerGroup() {
+        var numbers = Numbers()
+        CompiledScene(scene: scene).withTraceContext { context in
+            var excludedHits = 0
+            for trial in 0..<400 {
+                let origin = numbers.point()
+                let directions = Self.packet(counts: (4, 4), numbers: &numbers)
+                // Solid bits drawn per trial: some solids hidden from one group, some from the other.
+                let candidates = (UInt64(truncatingIfNeeded: mixSeed(7, UInt64(trial))),
+                                  UInt64(truncatingIfNeeded: mixSeed(8, UInt64(trial))))
+                let packet = context.closestHits(origin: origin, directions: directions, candidates: candidates)
+                for lane in 0..<RayPacket.width {
+                    let own = lane < RayPacket.groupWidth ? candidates.0 : candidates.1
+                    let one = context.closestHit(origin: origin, direction: directions[lane], candidates: own)
+                    let all = context.closestHit(origin: origin, direction: directions[lane])
+                    #expect(Int(packet.shapes[lane]) == (one?.shape ?? -1))
+                    if one?.shape != all?.shape { excludedHits += 1 }
+                }
+            }
+            #expect(excludedHits > 20, "the candidate sets must change some hits: \(excludedHits)")
+        }
+    }
+
     @Test("a packet's shadow rays are blocked exactly when a surface lies before their length")
     func shadowRays() {
         var numbers = Numbers()
@@ -66,16 +113,16 @@ struct PacketTests {
             var blockedCount = 0, clearCount = 0
             for _ in 0..<300 {
                 var origins = RayPacket(), directions = RayPacket()
-                var lengths = SIMD4<Float>(repeating: 0)
-                for lane in 0..<4 {
+                var lengths = Lanes(repeating: 0)
+                for lane in 0..<RayPacket.width {
                     let (from, to) = (numbers.point(), numbers.point())
                     origins.append(from)
                     directions.append((to - from).normalized)
                     lengths[lane] = (to - from).length
                 }
-                let active = SIMD4<Int32>(1, 1, 0, 1) .!= 0
+                let active = Lanes(1, 1, 0, 1, 0, 1, 1, 1) .!= 0
                 let blocked = context.occluded(origins: origins, directions: directions, tMax: lengths, active: active)
-                for lane in 0..<4 {
+                for lane in 0..<RayPacket.width {
                     let nearest = context.closestHit(origin: origins[lane], direction: directions[lane])
                     let expected = active[lane] && nearest.map { $0.t < lengths[lane] } == true
                     #expect(blocked[lane] == expected)
@@ -86,20 +133,28 @@ struct PacketTests {
         }
     }
 
-    @Test("a four-sample packet's radiance equals the one-ray radiances summed in order")
+    @Test("a two-pixel packet's radiance equals each pixel's one-ray radiances summed in order, from its own stream")
     func radiance() {
         var numbers = Numbers()
         CompiledScene(scene: scene).withTraceContext { context in
-            for _ in 0..<200 {
+            for trial in 0..<200 {
                 let origin = numbers.point()
-                var directions = RayPacket()
-                for _ in 0..<4 { directions.append(numbers.direction()) }
-                var rng = PCG32(seed: 1, stream: 1)
-                var packetSum = Vector3.zero
-                context.accumulateRadiance(origin: origin, directions: directions, rng: &rng, into: &packetSum)
-                var oneSum = Vector3.zero
-                for lane in 0..<4 { oneSum += context.radiance(origin: origin, direction: directions[lane], rng: &rng) }
-                #expect(packetSum == oneSum)
+                let counts = (trial % 4 + 1, trial % 5)
+                let directions = Self.packet(counts: counts, numbers: &numbers)
+                let streams = (PCG32(seed: 1, stream: UInt64(trial)), PCG32(seed: 2, stream: UInt64(trial)))
+                var pixels = PacketPixels(rngs: streams)
+                context.accumulateRadiance(origin: origin, directions: directions, pixels: &pixels)
+                var (first, second) = streams
+                var (firstSum, secondSum) = (Vector3.zero, Vector3.zero)
+                for lane in 0..<counts.0 {
+                    firstSum += context.radiance(origin: origin, direction: directions[lane], rng: &first)
+                }
+                for lane in 0..<counts.1 {
+                    secondSum += context.radiance(origin: origin, direction: directions[RayPacket.groupWidth + lane],
+                                                  rng: &second)
+                }
+                #expect(pixels.sums.0 == firstSum && pixels.sums.1 == secondSum)
+                #expect(pixels.rngs.0 == first && pixels.rngs.1 == second, "each pixel's stream read as far as alone")
             }
         }
     }

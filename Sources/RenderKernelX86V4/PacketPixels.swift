@@ -1,0 +1,1 @@
+../RenderKernel/PacketPixels.swift
