@@ -12,65 +12,78 @@
  * A PNG file is the 8-byte signature and chunks (length, type, data, CRC-32 of type and
  * data, all big-endian). We write IHDR, sRGB (8-bit) or gAMA (16-bit, linear), one IDAT
  * holding the zlib stream of the filtered rows, and IEND. A small image is compressed in
- * one call: the fast effort by ISA-L's igzip (stateless), the standard effort by
- * libdeflate level 6; libdeflate computes the chunk CRCs.
+ * one call; libdeflate computes the chunk CRCs.
  *
- * The fast effort on 8-bit RGB is igzip level 0 with one fixed Huffman code for the whole
- * run (`png_residual_code`): level 0's own default code is tuned for text, and building a
- * code per image costs more than compressing it. The fixed code comes from the symbol
- * counts below and is written into every stream's dynamic-block header, so the files are
- * ordinary PNGs. Grey images (instance masks, 16-bit depth) use igzip level 1, which builds
- * its own code per image: their statistics (runs of one value) are nothing like a
- * render's residuals.
+ * The standard effort is libpng's adaptive row filters and libdeflate level 6.
+ *
+ * The fast effort on 8-bit RGB (every render) filters every row with Paeth and writes one
+ * deflate block by hand: literals and runs, no other matches. A render's Paeth residuals
+ * are near zero and nearly independent, so a literal code alone comes within 2 % of
+ * LZ77 on the rooms; flat backgrounds (shepard_metzler) are runs of one residual, written
+ * as matches at distance 1. The block's Huffman code is fixed (`paeth_run_code`, from the
+ * symbol counts below) and written into every stream's dynamic-block header, so the files
+ * are ordinary PNGs. Compared with the previous fast path (the sub filter and igzip level 0
+ * with a fixed code) the files are the same size within 0.3 % on rooms_ring_camera,
+ * rooms_free_camera and shepard_metzler, and encoding takes less than half the time
+ * (ImageCodec's documentation has the figures).
+ *
+ * Grey images (instance masks, 16-bit depth) use igzip level 1, which builds its own code
+ * per image: their statistics (runs of one value) are nothing like a render's residuals.
  */
 
 enum { LEVEL_STANDARD = 6 };
 
+/* The longest deflate match. */
+enum { MAX_MATCH = 258 };
+
 /*
- * Literal/length (286) and distance (30) symbol counts of igzip's level-0 parse of 200
- * sub-filtered 64 x 64 rooms_ring_camera renders: residuals near 0 (literals 0-20 and
- * 236-255) dominate, matches are short (lengths 3-10) and near (one pixel row or less).
- * Measured on the rooms families and shepard_metzler, this code gives files 4-17 % larger
- * than libdeflate level 1 at 2.4x its speed (ImageCodec's documentation has the table).
+ * Literal/length (286) and distance (30) symbol counts of this encoder's parse of the
+ * Paeth-filtered rows of 1,100 64 x 64 renders (600 rooms_ring_camera, 200
+ * rooms_free_camera, 300 shepard_metzler views; filter-type bytes included): residuals
+ * near 0 (literals 0-20 and 236-255) dominate; runs are mostly short (lengths 3-10) or
+ * whole rows of background (258). Only distance 1 occurs.
  */
-static const uint32_t png_residual_literal_counts[ISAL_DEF_LIT_LEN_SYMBOLS] = {
-    47417, 36846, 18682, 16412, 16122, 14692, 13125, 12190, 11329, 10125, 8537, 7005, 5640, 5087, 4430, 4129,
-    3722, 3501, 3198, 3064, 2749, 2304, 2060, 1771, 1538, 1392, 1316, 1247, 1212, 1190, 1187, 1058,
-    950, 822, 757, 786, 762, 791, 684, 657, 674, 700, 619, 643, 634, 557, 566, 543,
-    515, 498, 488, 452, 493, 482, 401, 408, 391, 392, 363, 354, 362, 353, 315, 293,
-    316, 279, 303, 316, 324, 340, 285, 292, 265, 252, 299, 274, 303, 310, 302, 285,
-    295, 262, 274, 264, 304, 265, 300, 312, 286, 290, 282, 277, 276, 259, 271, 258,
-    248, 238, 257, 204, 199, 201, 219, 234, 209, 202, 238, 218, 215, 228, 213, 249,
-    212, 217, 225, 226, 230, 222, 239, 227, 226, 220, 254, 226, 207, 194, 199, 216,
-    217, 208, 245, 233, 244, 259, 284, 246, 255, 224, 256, 231, 246, 262, 255, 284,
-    280, 271, 281, 267, 279, 286, 271, 267, 272, 250, 248, 257, 259, 290, 244, 295,
-    280, 288, 306, 266, 258, 291, 288, 308, 318, 285, 308, 295, 252, 258, 268, 269,
-    248, 288, 255, 261, 280, 287, 321, 277, 312, 276, 305, 292, 303, 312, 318, 312,
-    308, 299, 347, 341, 383, 329, 379, 357, 372, 421, 424, 444, 454, 437, 450, 504,
-    532, 511, 483, 535, 539, 559, 615, 619, 640, 585, 686, 698, 741, 706, 745, 822,
-    905, 1037, 1073, 1081, 1247, 1242, 1280, 1436, 1626, 1840, 2071, 2337, 2754, 2944, 3328, 3536,
-    3739, 4211, 4631, 5195, 5857, 7030, 8195, 10225, 11165, 12570, 13295, 14665, 16226, 16540, 19251, 32504,
-    /* 256: end of block; 257-285: lengths 3-258 */
-    200, 0, 128355, 63254, 37780, 17005, 16813, 11216, 6278, 8279, 3865, 2599, 1698, 1790, 1130, 828,
-    529, 754, 423, 341, 184, 189, 162, 117, 43, 33, 0, 0, 0, 0};
-static const uint32_t png_residual_distance_counts[ISAL_DEF_DIST_SYMBOLS] = {
-    9772, 5283, 3508, 6148, 15517, 9066, 24961, 13576, 18538, 9968, 12445, 6672, 9590, 9079, 37189,
-    25286, 12287, 11905, 15675, 11112, 11915, 7579, 8605, 4136, 2993, 641, 219, 0, 0, 0};
+static const uint32_t paeth_run_literal_counts[ISAL_DEF_LIT_LEN_SYMBOLS] = {
+    3394104, 955297, 218560, 144457, 196284, 97728, 78986, 70376, 59370, 50529, 41138, 33496, 28734, 27518, 22908, 20146,
+    17130, 15568, 14004, 12900, 11540, 10066, 8648, 7656, 7161, 6564, 6123, 5618, 5212, 4982, 4656, 3965,
+    3604, 3453, 3206, 3060, 2961, 2786, 2769, 2583, 2388, 2375, 2154, 2033, 2078, 1871, 1896, 1760,
+    1658, 1528, 1619, 1555, 1517, 1527, 1441, 1294, 1249, 1220, 1216, 1085, 1094, 1077, 1010, 1071,
+    1044, 957, 944, 815, 745, 791, 794, 764, 717, 731, 678, 605, 662, 616, 669, 574,
+    585, 521, 576, 493, 522, 528, 492, 500, 448, 526, 451, 461, 524, 470, 475, 431,
+    454, 387, 406, 384, 430, 358, 331, 318, 353, 313, 331, 354, 349, 310, 353, 315,
+    318, 293, 293, 348, 275, 330, 251, 354, 267, 251, 244, 255, 290, 291, 258, 271,
+    284, 298, 272, 264, 294, 262, 286, 294, 289, 337, 264, 326, 258, 314, 314, 258,
+    302, 324, 360, 313, 368, 364, 373, 305, 389, 317, 324, 370, 428, 376, 390, 404,
+    417, 461, 410, 438, 495, 442, 464, 559, 426, 528, 455, 503, 448, 513, 511, 478,
+    586, 602, 677, 567, 617, 627, 671, 693, 681, 702, 718, 797, 709, 864, 983, 941,
+    897, 978, 945, 1011, 1057, 1076, 1220, 1174, 1079, 1164, 1274, 1363, 1403, 1457, 1408, 1330,
+    1532, 1579, 1773, 1773, 1909, 1914, 2013, 2191, 2197, 2369, 2497, 2706, 2670, 2813, 3022, 3202,
+    3485, 3710, 4239, 4495, 4745, 5070, 5431, 5942, 6507, 7003, 8014, 9145, 10916, 12130, 13029, 14308,
+    16334, 18895, 22232, 24739, 27902, 34048, 43026, 51203, 59793, 71515, 85524, 113310, 139757, 175620, 307704, 1524499,
+    1100, 0, 0, 0, 0, 0, 10695, 11936, 8384, 12319, 7764, 7573, 5210, 7753, 4548, 3872,
+    2713, 4113, 4076, 4503, 3610, 6558, 3043, 1789, 821, 194, 10031, 0, 0, 0};
+static const uint32_t paeth_run_distance_counts[ISAL_DEF_DIST_SYMBOLS] = {
+    121505, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
-static struct isal_hufftables png_residual_code;
-static int png_residual_code_status = -1;
-static pthread_once_t png_residual_code_once = PTHREAD_ONCE_INIT;
+static struct isal_hufftables paeth_run_code;
+static int paeth_run_code_status = -1;
+static pthread_once_t paeth_run_code_once = PTHREAD_ONCE_INIT;
 
-/* Every symbol gets a count of at least 1, so any residual and any match has a code (as
- * isal_create_hufftables would also ensure). */
-static void make_png_residual_code(void) {
+/* Every symbol gets a count of at least 1, so any residual and any run has a code (as
+ * isal_create_hufftables would also ensure). ISA-L keeps the code ready to write: literal
+ * codes bit-reversed with their lengths, length codes packed with their extra bits, and
+ * the block header (whose first bit, BFINAL, the writer sets). */
+static void make_paeth_run_code(void) {
     struct isal_huff_histogram histogram;
     memset(&histogram, 0, sizeof histogram);
     for (int i = 0; i < ISAL_DEF_LIT_LEN_SYMBOLS; i++)
-        histogram.lit_len_histogram[i] = png_residual_literal_counts[i] + 1;
+        histogram.lit_len_histogram[i] = paeth_run_literal_counts[i] + 1;
     for (int i = 0; i < ISAL_DEF_DIST_SYMBOLS; i++)
-        histogram.dist_histogram[i] = png_residual_distance_counts[i] + 1;
-    png_residual_code_status = isal_create_hufftables(&png_residual_code, &histogram);
+        histogram.dist_histogram[i] = paeth_run_distance_counts[i] + 1;
+    paeth_run_code_status = isal_create_hufftables(&paeth_run_code, &histogram);
+    /* The header must open a dynamic block (BTYPE 10); the writer makes it final. */
+    if (paeth_run_code_status == 0 && (paeth_run_code.deflate_hdr[0] & 6) != 4) paeth_run_code_status = -2;
 }
 
 /* Per thread, made on first use and freed when the thread ends: the igzip stream state
@@ -111,23 +124,17 @@ static struct encoder_state *thread_state(void) {
 }
 
 /* Compresses `size` bytes into a zlib stream at `out` (room for `capacity` bytes) with
- * igzip: level 0 and the fixed residual code, or level 1 with a code per image. Returns
- * the stream's size, or 0 when it does not fit. */
+ * igzip level 1 (a code per image). Returns the stream's size, or 0 when it does not fit. */
 static size_t igzip_compress(struct encoder_state *state, const unsigned char *in, size_t size, unsigned char *out,
-                             size_t capacity, int fixed_residual_code) {
+                             size_t capacity) {
     struct isal_zstream *stream = &state->stream;
     isal_deflate_stateless_init(stream);
     stream->gzip_flag = IGZIP_ZLIB;
-    if (fixed_residual_code) {
-        stream->level = 0;
-        stream->hufftables = &png_residual_code;
-    } else {
-        if (!state->level1_buffer) state->level1_buffer = (unsigned char *)malloc(ISAL_DEF_LVL1_DEFAULT);
-        if (!state->level1_buffer) return 0;
-        stream->level = 1;
-        stream->level_buf = state->level1_buffer;
-        stream->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-    }
+    if (!state->level1_buffer) state->level1_buffer = (unsigned char *)malloc(ISAL_DEF_LVL1_DEFAULT);
+    if (!state->level1_buffer) return 0;
+    stream->level = 1;
+    stream->level_buf = state->level1_buffer;
+    stream->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
     stream->next_in = (uint8_t *)in;
     stream->avail_in = (uint32_t)size;
     stream->next_out = out;
@@ -136,6 +143,124 @@ static size_t igzip_compress(struct encoder_state *state, const unsigned char *i
     stream->flush = NO_FLUSH;
     if (isal_deflate_stateless(stream) != COMP_OK) return 0;
     return stream->total_out;
+}
+
+/* Bits written least significant first (deflate's order) through a 64-bit buffer. */
+struct bit_writer {
+    uint64_t bits;
+    unsigned count; /* bits in `bits`, at most 63 */
+    unsigned char *out;
+};
+
+static inline void put_bits(struct bit_writer *writer, uint64_t value, unsigned count) {
+    writer->bits |= value << writer->count;
+    writer->count += count;
+}
+
+/* Writes the whole bytes of the buffer (8 bytes stored, so `out` needs 8 bytes of room). */
+static inline void flush_bits(struct bit_writer *writer) {
+    memcpy(writer->out, &writer->bits, 8);
+    const unsigned bytes = writer->count >> 3;
+    writer->out += bytes;
+    writer->bits = bytes == 8 ? 0 : writer->bits >> (bytes * 8);
+    writer->count &= 7;
+}
+
+/* The most a Paeth-run stream of `size` bytes can take while it is written (header, every
+ * byte a literal of at most 15 bits, end of block, Adler-32, 8 bytes of slack for the
+ * 8-byte stores), which is also more than its stored-block fallback takes. */
+static size_t paeth_run_bound(size_t size) { return 2 + ISAL_DEF_MAX_HDR_SIZE + 1 + size / 8 * 15 + 15 + 2 + 4 + 8; }
+
+/* The size of `size` bytes as a zlib stream of stored blocks (at most 65,535 bytes each). */
+static size_t stored_size(size_t size) { return 2 + size + 5 * (size / 65535 + 1) + 4; }
+
+/* Writes `size` bytes as a zlib stream of stored blocks: what a code that does not fit
+ * the data (noise, say) falls back to, as igzip does. Returns the stream's size. */
+static size_t stored_compress(const unsigned char *in, size_t size, unsigned char *out) {
+    unsigned char *at = out;
+    *at++ = 0x78;
+    *at++ = 0x01;
+    size_t offset = 0;
+    do {
+        const size_t length = size - offset < 65535 ? size - offset : 65535;
+        *at++ = offset + length == size ? 1 : 0; /* BFINAL, BTYPE 00, padding */
+        at[0] = (unsigned char)length;
+        at[1] = (unsigned char)(length >> 8);
+        at[2] = (unsigned char)~length;
+        at[3] = (unsigned char)(~length >> 8);
+        memcpy(at + 4, in + offset, length);
+        at += 4 + length;
+        offset += length;
+    } while (offset < size);
+    const uint32_t adler = isal_adler32(1, in, size);
+    for (int shift = 24; shift >= 0; shift -= 8) *at++ = (unsigned char)(adler >> shift);
+    return (size_t)(at - out);
+}
+
+/* Writes `size` filtered bytes as a zlib stream of one final dynamic block in the fixed
+ * Paeth-run code: the bytes as literals, three at a time (at most 45 bits, so one flush
+ * per three), and after each three, if the next 8 bytes repeat the last one, the run as
+ * matches at distance 1 (a run is found within three bytes of its start: renders have
+ * few runs, and this way finding them costs one compare per three bytes). Where that would
+ * be larger than stored blocks (data unlike a render), writes stored blocks instead.
+ * Returns the stream's size. */
+static size_t paeth_run_compress(const unsigned char *in, size_t size, unsigned char *out) {
+    const struct isal_hufftables *code = &paeth_run_code;
+    out[0] = 0x78; /* deflate, 32 KiB window */
+    out[1] = 0x01; /* fastest; (0x78 * 256 + 0x01) % 31 == 0 */
+    struct bit_writer writer = {0, 0, out + 2};
+    for (uint32_t i = 0; i < code->deflate_hdr_count; i++) {
+        put_bits(&writer, i == 0 ? code->deflate_hdr[0] | 1u : code->deflate_hdr[i], 8); /* BFINAL */
+        flush_bits(&writer);
+    }
+    if (code->deflate_hdr_extra_bits) {
+        put_bits(&writer, code->deflate_hdr[code->deflate_hdr_count] & ((1u << code->deflate_hdr_extra_bits) - 1),
+                 code->deflate_hdr_extra_bits);
+        flush_bits(&writer);
+    }
+    /* Each literal's code and length in one word: the code above bit 5, the length below. */
+    uint32_t literal[256];
+    for (int byte = 0; byte < 256; byte++)
+        literal[byte] = (uint32_t)code->lit_table[byte] << 5 | code->lit_table_sizes[byte];
+    /* Distance 1: the distance table's first entry, its code length in bits 4:0. */
+    const uint32_t distance = code->dist_table[0];
+    size_t i = 0;
+    while (i + 3 + 8 <= size) {
+        const uint32_t a = literal[in[i]], b = literal[in[i + 1]], c = literal[in[i + 2]];
+        put_bits(&writer, a >> 5, a & 31);
+        put_bits(&writer, b >> 5, b & 31);
+        put_bits(&writer, c >> 5, c & 31);
+        flush_bits(&writer);
+        const unsigned char last = in[i + 2];
+        i += 3;
+        uint64_t next;
+        memcpy(&next, in + i, 8);
+        if (next != last * 0x0101010101010101ull) continue;
+        size_t run = 8;
+        while (i + run < size && in[i + run] == last) run++;
+        while (run >= 3) {
+            const size_t length = run < MAX_MATCH ? run : MAX_MATCH;
+            /* The length table is indexed by length - 3: code and extra bits packed above bit 5. */
+            const uint32_t packed = code->len_table[length - 3];
+            put_bits(&writer, packed >> 5, packed & 31);
+            put_bits(&writer, distance >> 5, distance & 31);
+            flush_bits(&writer);
+            i += length;
+            run -= length;
+        }
+    }
+    for (; i < size; i++) {
+        const uint32_t a = literal[in[i]];
+        put_bits(&writer, a >> 5, a & 31);
+        flush_bits(&writer);
+    }
+    put_bits(&writer, code->lit_table[256], code->lit_table_sizes[256]); /* end of block */
+    flush_bits(&writer);
+    if (writer.count) *writer.out++ = (unsigned char)writer.bits;
+    const uint32_t adler = isal_adler32(1, in, size);
+    for (int shift = 24; shift >= 0; shift -= 8) *writer.out++ = (unsigned char)(adler >> shift);
+    const size_t written = (size_t)(writer.out - out);
+    return written <= stored_size(size) ? written : stored_compress(in, size, out);
 }
 
 static void put_u32(unsigned char *at, uint32_t value) {
@@ -190,6 +315,29 @@ static void sub_row(unsigned char *out, const unsigned char *row, size_t row_byt
     for (size_t i = pixel_bytes; i < row_bytes; i++) out[1 + i] = (unsigned char)(row[i] - row[i - pixel_bytes]);
 }
 
+/* The Paeth filter alone, the fast effort's choice on RGB. Its predictor reads the
+ * unfiltered neighbours only, so the loop has no carried dependency and no branch per byte:
+ * the compiler vectorises it. Above the first row PNG's neighbours are zeros, which makes
+ * Paeth predict the left byte (the sub filter) there and the byte above in the first pixel. */
+static void paeth_row(unsigned char *out, const unsigned char *row, const unsigned char *previous, size_t row_bytes,
+                      size_t pixel_bytes) {
+    out[0] = 4;
+    unsigned char *filtered = out + 1;
+    const size_t head = pixel_bytes < row_bytes ? pixel_bytes : row_bytes;
+    if (!previous) {
+        memcpy(filtered, row, head);
+        for (size_t i = pixel_bytes; i < row_bytes; i++) filtered[i] = (unsigned char)(row[i] - row[i - pixel_bytes]);
+        return;
+    }
+    for (size_t i = 0; i < head; i++) filtered[i] = (unsigned char)(row[i] - previous[i]);
+    for (size_t i = pixel_bytes; i < row_bytes; i++) {
+        const int left = row[i - pixel_bytes], up = previous[i], up_left = previous[i - pixel_bytes];
+        const int to_left = abs(up - up_left), to_up = abs(left - up_left), to_up_left = abs(left + up - 2 * up_left);
+        const int predicted = ((to_left <= to_up) & (to_left <= to_up_left)) ? left : (to_up <= to_up_left ? up : up_left);
+        filtered[i] = (unsigned char)(row[i] - predicted);
+    }
+}
+
 /* libpng's adaptive heuristic: the filter whose output has the least sum of |signed bytes|. */
 static void adaptive_row(unsigned char *out, unsigned char *scratch, const unsigned char *row,
                          const unsigned char *previous, size_t row_bytes, size_t pixel_bytes) {
@@ -217,15 +365,15 @@ int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int chan
     const size_t pixel_bytes = (size_t)channels * (size_t)(bit_depth / 8);
     const size_t row_bytes = (size_t)width * pixel_bytes;
     const size_t filtered_size = (row_bytes + 1) * (size_t)height;
+    const int paeth_run = effort == GQN_PNG_FAST && bit_depth == 8 && channels == 3;
     /* igzip counts bytes in 32 bits: its input and its output bound must both fit. */
-    if (effort == GQN_PNG_FAST && filtered_size > (UINT32_MAX - 1024) / 17 * 16) {
+    if (effort == GQN_PNG_FAST && !paeth_run && filtered_size > (UINT32_MAX - 1024) / 17 * 16) {
         snprintf(message, message_size, "image too large for one igzip call: %zu filtered bytes", filtered_size);
         return 1;
     }
     struct encoder_state *state = thread_state();
     if (state && effort != GQN_PNG_FAST && !state->standard) state->standard = libdeflate_alloc_compressor(LEVEL_STANDARD);
-    const int fixed_residual_code = effort == GQN_PNG_FAST && bit_depth == 8 && channels == 3;
-    if (fixed_residual_code) (void)pthread_once(&png_residual_code_once, make_png_residual_code);
+    if (paeth_run) (void)pthread_once(&paeth_run_code_once, make_paeth_run_code);
     /* The filtered rows, then two rows for byte-swapped 16-bit samples (this row and the
      * one above, which the up, average and Paeth filters read), then a scratch row for
      * adaptive filtering. */
@@ -252,7 +400,9 @@ int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int chan
             row = target;
         }
         unsigned char *destination = filtered + (size_t)y * (row_bytes + 1);
-        if (effort == GQN_PNG_FAST) {
+        if (paeth_run) {
+            paeth_row(destination, row, previous, row_bytes, pixel_bytes);
+        } else if (effort == GQN_PNG_FAST) {
             sub_row(destination, row, row_bytes, pixel_bytes);
         } else {
             adaptive_row(destination, scratch, row, previous, row_bytes, pixel_bytes);
@@ -260,14 +410,15 @@ int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int chan
         previous = row;
     }
 
-    if (fixed_residual_code && png_residual_code_status != 0) {
+    if (paeth_run && paeth_run_code_status != 0) {
         free(filtered);
-        snprintf(message, message_size, "igzip could not build the residual Huffman code (%d)", png_residual_code_status);
+        snprintf(message, message_size, "igzip could not build the Paeth-run Huffman code (%d)", paeth_run_code_status);
         return 1;
     }
     /* igzip falls back to stored blocks, so its stream is at most the input plus headers. */
-    const size_t bound = effort == GQN_PNG_FAST ? filtered_size + filtered_size / 16 + 1024
-                                                : libdeflate_zlib_compress_bound(state->standard, filtered_size);
+    const size_t bound = paeth_run                ? paeth_run_bound(filtered_size)
+                         : effort == GQN_PNG_FAST ? filtered_size + filtered_size / 16 + 1024
+                                                  : libdeflate_zlib_compress_bound(state->standard, filtered_size);
     const size_t header_size = 8 + (12 + 13) + (12 + 4); /* signature, IHDR, sRGB or gAMA */
     unsigned char *file = (unsigned char *)malloc(header_size + 12 + bound + 12);
     if (!file) {
@@ -299,10 +450,15 @@ int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int chan
     }
 
     const size_t compressed =
-        effort == GQN_PNG_FAST
-            ? igzip_compress(state, filtered, filtered_size, file + size + 8, bound, fixed_residual_code)
-            : libdeflate_zlib_compress(state->standard, filtered, filtered_size, file + size + 8, bound);
+        paeth_run                ? paeth_run_compress(filtered, filtered_size, file + size + 8)
+        : effort == GQN_PNG_FAST ? igzip_compress(state, filtered, filtered_size, file + size + 8, bound)
+                                 : libdeflate_zlib_compress(state->standard, filtered, filtered_size, file + size + 8, bound);
     free(filtered);
+    if (compressed > 0x7fffffff) {
+        free(file);
+        snprintf(message, message_size, "image too large: its compressed data (%zu bytes) exceeds one PNG chunk", compressed);
+        return 1;
+    }
     if (compressed == 0) {
         free(file);
         snprintf(message, message_size, "%s could not compress %zu bytes into %zu",

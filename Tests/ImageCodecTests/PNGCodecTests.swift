@@ -57,10 +57,41 @@ struct PNGCodecTests {
         }
     }
 
+    @Test("the fast effort writes runs of one residual as matches: flat rows wider than a match, and runs of every length, round-trip")
+    func fastEffortRuns() throws {
+        // One colour: after the first pixel every Paeth residual is 0, rows of 900 bytes are
+        // runs longer than deflate's longest match (258).
+        var flat = Bitmap<UInt8>(width: 300, height: 9, channels: 3)
+        for y in 0..<9 { for x in 0..<300 { (flat[x, y, 0], flat[x, y, 1], flat[x, y, 2]) = (200, 40, 90) } }
+        let flatPNG = try PNGCodec.encode(flat, compression: .fast)
+        #expect(try PNGCodec.decodeRGB8(flatPNG) == flat)
+        // Literals alone would take at least a bit per byte (over 1,000 bytes here).
+        #expect(flatPNG.count < 400, "\(flatPNG.count) bytes for a flat 300 x 9 image")
+        // Segments of one colour of every length from 1 to 700 pixels, then noise between them.
+        var bytes = ByteNoise(seed: 7)
+        let (width, height) = (257, 40)
+        var segments = Bitmap<UInt8>(width: width, height: height, channels: 3)
+        var (length, remaining, colour) = (1, 1, (UInt8(0), UInt8(0), UInt8(0)))
+        for y in 0..<height {
+            for x in 0..<width {
+                if remaining == 0 {
+                    length = length % 700 + 1
+                    remaining = length
+                    colour = (bytes.next(), bytes.next(), bytes.next())
+                }
+                (segments[x, y, 0], segments[x, y, 1], segments[x, y, 2]) = colour
+                remaining -= 1
+            }
+        }
+        for compression in [PNGCodec.Compression.fast, .standard] {
+            #expect(try PNGCodec.decodeRGB8(PNGCodec.encode(segments, compression: compression)) == segments)
+        }
+    }
+
     @Test("the fast effort's fixed code never grows a file past its stored size, even on pure noise larger than 64 KB")
     func fastEffortOnIncompressibleNoise() throws {
         // Uniform noise has no residual near zero, the worst case for the fixed Huffman code
-        // tuned to renders: igzip must fall back to stored blocks (at most 65,535 bytes each).
+        // tuned to renders: the encoder must fall back to stored blocks (at most 65,535 bytes each).
         var bytes = ByteNoise(seed: 99)
         let side = 160
         let noise = Bitmap<UInt8>(width: side, height: side, channels: 3, samples: (0..<(side * side * 3)).map { _ in bytes.next() })

@@ -8,9 +8,9 @@ extern "C" {
 #endif
 
 /// How hard the encoder works: 0 = standard (libpng's adaptive row filters, libdeflate
-/// level 6), 1 = fast (the "sub" filter and ISA-L's igzip: level 0 with one fixed Huffman
-/// code made for renders on 8-bit RGB, level 1 on grey images; on 64 x 64 renders half the
-/// instructions of libdeflate level 1, files about 4 % larger).
+/// level 6), 1 = fast (on 8-bit RGB the Paeth filter and one deflate block of literals and
+/// runs in a fixed Huffman code made for renders; on grey images the "sub" filter and ISA-L's
+/// igzip level 1).
 typedef enum { GQN_PNG_STANDARD = 0, GQN_PNG_FAST = 1 } gqn_png_effort;
 
 /// Encodes rows of pixels as a PNG file in memory: the filtered rows compressed in one call
