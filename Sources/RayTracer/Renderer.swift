@@ -9,9 +9,9 @@ import RenderKernelX86V4
 /// Each pixel is the box-filtered mean of `n x n` stratified, jittered samples accumulated
 /// in linear light, converted to sRGB once at the end. Every pixel draws its random numbers
 /// from its own PCG32 stream keyed by (seed, pixel index), so the bytes of an image do not
-/// depend on the thread count or on which thread rendered which rows. A pixel's samples are
-/// traced four at a time as packets: the jitter of up to four samples is drawn first, then
-/// their area-light samples.
+/// depend on the thread count or on which thread rendered which rows. Two neighbouring
+/// pixels are traced together as packets of eight rays, four samples of each: each pixel's
+/// jitter of up to four samples is drawn first, then their area-light samples.
 ///
 /// The tracing loops are compiled three times, for baseline x86-64, for x86-64-v3 (AVX2, FMA,
 /// BMI2) and for x86-64-v4 (AVX-512); a renderer uses the best build the processor runs
