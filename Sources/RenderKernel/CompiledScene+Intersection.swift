@@ -77,13 +77,6 @@ extension CompiledScene.ShapeRecord {
         return (best, orientation.toWorld(normal))
     }
 
-    /// Whether ``intersect(origin:direction:tMax:planes:)`` finds a hit: the same code, with
-    /// the normals nobody reads left out by the optimiser (shadow rays).
-    @inline(never)
-    func blocks(origin: Vector3, direction: Vector3, tMax: Float, planes: UnsafeBufferPointer<SIMD4<Float>>) -> Bool {
-        intersect(origin: origin, direction: direction, tMax: tMax, planes: planes) != nil
-    }
-
     /// The side of a z-axis cylinder of `radius` over |z| <= `halfLength`.
     @inline(__always)
     private func intersectSide(_ o: Vector3, _ d: Vector3, radius: Float, halfLength: Float,

@@ -22,46 +22,35 @@ extension TraceContext {
     func closestHits(origin: Vector3, directions: RayPacket, candidates: (UInt64, UInt64) = (.max, .max),
                      flatCandidates: UInt64 = .max, originTerms: UnsafeBufferPointer<Float>? = nil)
         -> (t: Lanes, normals: RayPacket, shapes: Lanes) {
-        // Solid hits are kept per lane in memory and gathered into vectors once, after the
-        // solids (see RayPacket.init(_:active:) on store forwarding).
-        var (best, normals, hitShapes) = withUnsafeTemporaryAllocation(
-            of: (t: Float, normal: Vector3, shape: Float).self, capacity: RayPacket.width
-        ) { lanes in
-            lanes.initialize(repeating: (.infinity, .zero, -1))
-            // Solids are read in place (`solids[index]`), not copied: a record is 144 bytes.
-            for index in 0..<solids.count {
-                var eligible = directions.active
-                if index < 64 {
-                    // A solid outside a pixel's projected bounds is not tested by its rays.
-                    let bit = UInt64(1) << UInt64(index)
-                    let (first, second) = (candidates.0 & bit != 0, candidates.1 & bit != 0)
-                    guard first || second else { continue }
-                    if !first { eligible .&= RayPacket.groupLanes(1) }
-                    if !second { eligible .&= RayPacket.groupLanes(0) }
-                }
-                // The bounding-sphere cull of `intersect`, in all lanes; only lanes that pass it go on.
-                let toCenter = solids[index].center - origin
-                let along = directions.dot(toCenter)
-                let distanceSquared = toCenter.dot(toCenter) - along * along
-                let maybe = eligible .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
-                guard any(maybe) else { continue }
-                for lane in 0..<RayPacket.width where maybe[lane] {
-                    if let hit = solids[index].intersect(origin: origin, direction: directions[lane], tMax: lanes[lane].t,
-                                                         planes: planes) {
-                        lanes[lane] = (hit.t, hit.normal, Float(solids[index].index))
-                    }
-                }
+        var best = Lanes(repeating: .infinity)
+        var normals = RayPacket(x: .zero, y: .zero, z: .zero)
+        var hitShapes = Lanes(repeating: -1)
+        let origins = RayPacket(x: Lanes(repeating: origin.x), y: Lanes(repeating: origin.y),
+                                z: Lanes(repeating: origin.z))
+        // Solids are read in place (`solids[index]`), not copied: a record is 144 bytes.
+        for index in 0..<solids.count {
+            var eligible = directions.active
+            if index < 64 {
+                // A solid outside a pixel's projected bounds is not tested by its rays.
+                let bit = UInt64(1) << UInt64(index)
+                let (first, second) = (candidates.0 & bit != 0, candidates.1 & bit != 0)
+                guard first || second else { continue }
+                if !first { eligible .&= RayPacket.groupLanes(1) }
+                if !second { eligible .&= RayPacket.groupLanes(0) }
             }
-            let (a, b, c, d) = (lanes[0], lanes[1], lanes[2], lanes[3])
-            let (e, f, g, h) = (lanes[4], lanes[5], lanes[6], lanes[7])
-            return (Lanes(a.t, b.t, c.t, d.t, e.t, f.t, g.t, h.t),
-                    RayPacket(x: Lanes(a.normal.x, b.normal.x, c.normal.x, d.normal.x,
-                                       e.normal.x, f.normal.x, g.normal.x, h.normal.x),
-                              y: Lanes(a.normal.y, b.normal.y, c.normal.y, d.normal.y,
-                                       e.normal.y, f.normal.y, g.normal.y, h.normal.y),
-                              z: Lanes(a.normal.z, b.normal.z, c.normal.z, d.normal.z,
-                                       e.normal.z, f.normal.z, g.normal.z, h.normal.z)),
-                    Lanes(a.shape, b.shape, c.shape, d.shape, e.shape, f.shape, g.shape, h.shape))
+            // The bounding-sphere cull of `intersect`, in all lanes, to skip the exact test.
+            let toCenter = solids[index].center - origin
+            let along = directions.dot(toCenter)
+            let distanceSquared = toCenter.dot(toCenter) - along * along
+            let maybe = eligible .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
+            guard any(maybe) else { continue }
+            let hit = solids[index].intersect(origins: origins, directions: directions, tMax: best, active: maybe,
+                                              planes: planes)
+            best.replace(with: hit.t, where: hit.hit)
+            normals.x.replace(with: hit.normal.x, where: hit.hit)
+            normals.y.replace(with: hit.normal.y, where: hit.hit)
+            normals.z.replace(with: hit.normal.z, where: hit.hit)
+            hitShapes.replace(with: Float(solids[index].index), where: hit.hit)
         }
         // Flats without branches: which lanes hit a wall is too irregular to predict, and
         // blending eight lanes costs less than a mispredicted jump.
@@ -92,12 +81,8 @@ extension TraceContext {
             let distanceSquared = toCenter.dot(toCenter) - along * along
             let maybe = active .& .!blocked .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
             guard any(maybe) else { continue }
-            for lane in 0..<RayPacket.width where maybe[lane] {
-                if solids[index].blocks(origin: origins[lane], direction: directions[lane], tMax: tMax[lane],
-                                        planes: planes) {
-                    blocked[lane] = true
-                }
-            }
+            blocked .|= solids[index].intersect(origins: origins, directions: directions, tMax: tMax, active: maybe,
+                                                planes: planes).hit
             if all(blocked .| .!active) { return blocked }
         }
         // Flats without branches, as in closestHits.

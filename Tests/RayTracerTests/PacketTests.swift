@@ -58,6 +58,7 @@ struct PacketTests {
         var numbers = Numbers()
         CompiledScene(scene: scene).withTraceContext { context in
             var solidHits = 0
+            var hitsPerShape = [Int: Int]()
             for trial in 0..<600 {
                 let origin = numbers.point()
                 // Prefixes of 1 to 8 lanes, then groups with gaps (the second pixel's rays alone too).
@@ -75,10 +76,54 @@ struct PacketTests {
                     if let one {
                         #expect(packet.t[lane] == one.t && packet.normals[lane] == one.normal)
                         if one.shape >= 5 { solidHits += 1 }
+                        hitsPerShape[one.shape, default: 0] += 1
                     }
                 }
             }
             #expect(solidHits > 50, "the rays must meet the solids often enough to test them: \(solidHits)")
+            // Every solid kind (shapes 5-11) met, so that each kind's packet test is compared.
+            #expect((5..<12).allSatisfy { hitsPerShape[$0, default: 0] >= 3 }, "hits per shape: \(hitsPerShape)")
+        }
+    }
+
+    @Test("each solid's packet test equals its one-ray test lane by lane, axis-parallel and grazing rays included")
+    func solidPacketTest() {
+        var numbers = Numbers()
+        CompiledScene(scene: scene).withTraceContext { context in
+            for solid in context.solids {
+                var hits = 0
+                for trial in 0..<300 {
+                    // Origins around the solid; directions at it with some jitter, every third
+                    // packet with components snapped to zero (rays parallel to the slabs and caps).
+                    var origins = RayPacket(), directions = RayPacket()
+                    var tMax = Lanes(repeating: .infinity)
+                    for lane in 0..<RayPacket.width {
+                        let origin = solid.center + Vector3(numbers.next(-2...2), numbers.next(-2...2), numbers.next(-2...2))
+                        var direction = (solid.center - origin + 0.4 * numbers.direction()).normalized
+                        if trial % 3 == 0 {
+                            let local = solid.orientation.toLocal(direction)
+                            let snapped = Vector3(lane & 1 == 0 ? 0 : local.x, lane & 2 == 0 ? 0 : local.y, local.z)
+                            direction = solid.orientation.toWorld(snapped == .zero ? [0, 0, 1] : snapped.normalized)
+                        }
+                        origins.append(origin)
+                        directions.append(direction)
+                        if lane % 4 == 3 { tMax[lane] = numbers.next(0.5...3) }
+                    }
+                    let active = Lanes(1, 1, 1, 0, 1, 1, 1, 1) .!= 0
+                    let packet = solid.intersect(origins: origins, directions: directions, tMax: tMax, active: active,
+                                                 planes: context.planes)
+                    for lane in 0..<RayPacket.width {
+                        let one = active[lane] ? solid.intersect(origin: origins[lane], direction: directions[lane],
+                                                                 tMax: tMax[lane], planes: context.planes) : nil
+                        #expect(packet.hit[lane] == (one != nil), "\(solid.kind) lane \(lane)")
+                        if let one, packet.hit[lane] {
+                            #expect(packet.t[lane] == one.t && packet.normal[lane] == one.normal, "\(solid.kind)")
+                            hits += 1
+                        }
+                    }
+                }
+                #expect(hits > 300, "\(solid.kind): \(hits) hits")
+            }
         }
     }
 

@@ -1,0 +1,1 @@
+../RenderKernel/CompiledScene+PacketIntersection.swift
