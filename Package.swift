@@ -4,12 +4,19 @@ import PackageDescription
 /// x86-64-v3 and x86-64-v4 code generation for `RenderKernelX86V3` and `RenderKernelX86V4`
 /// (`haswell` and `skylake-avx512` are the compiler's names for those feature sets); other
 /// architectures build those modules for their baseline, and they are never chosen.
+///
+/// All three builds compile the C library calls the standard library inlines (its
+/// `squareRoot()` is the C shim `__builtin_sqrtf`) without `errno`: with it, every square
+/// root of a negative number (a packet's inactive lanes compute them) leaves the inline
+/// instruction for libm's error path, and no SIMD square root can become one vector
+/// instruction. The results are the same IEEE square roots.
+let renderKernel: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
 #if arch(x86_64)
-let x86_64_v3: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
-let x86_64_v4: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
+let x86_64_v3: [SwiftSetting] = renderKernel + [.unsafeFlags(["-target-cpu", "haswell"])]
+let x86_64_v4: [SwiftSetting] = renderKernel + [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
 #else
-let x86_64_v3: [SwiftSetting] = []
-let x86_64_v4: [SwiftSetting] = []
+let x86_64_v3: [SwiftSetting] = renderKernel
+let x86_64_v4: [SwiftSetting] = renderKernel
 #endif
 
 let package = Package(
@@ -75,7 +82,7 @@ let package = Package(
         // RenderKernelX86V4 hold symbolic links to RenderKernel's files): for the baseline, for x86-64-v3
         // (AVX2, FMA, BMI2) and for x86-64-v4 (AVX-512), each faster than the one before, with
         // byte-identical images. `Renderer` picks the best build the processor runs.
-        .target(name: "RenderKernel", dependencies: ["SceneModel"]),
+        .target(name: "RenderKernel", dependencies: ["SceneModel"], swiftSettings: renderKernel),
         .target(name: "RenderKernelX86V3", dependencies: ["SceneModel"], swiftSettings: x86_64_v3),
         .target(name: "RenderKernelX86V4", dependencies: ["SceneModel"], swiftSettings: x86_64_v4),
         .target(
