@@ -282,10 +282,10 @@ __attribute__((target("avx2,bmi2"))) static size_t paeth_run_compress_avx2(const
 }
 #endif
 
-/* The AVX2 and BMI2 build when the processor runs it (the same bytes). */
-static size_t paeth_run_compress(const unsigned char *in, size_t size, unsigned char *out) {
+/* The AVX2 and BMI2 build when the processor runs it and `wide` allows (the same bytes). */
+static size_t paeth_run_compress(const unsigned char *in, size_t size, unsigned char *out, int wide) {
 #if defined(__x86_64__)
-    if (paeth_run_code_avx2) return paeth_run_compress_avx2(in, size, out);
+    if (wide && paeth_run_code_avx2) return paeth_run_compress_avx2(in, size, out);
 #endif
     return paeth_run_compress_baseline(in, size, out);
 }
@@ -404,11 +404,12 @@ __attribute__((target("avx2"))) static void paeth_row_avx2(unsigned char *out, c
 }
 #endif
 
-/* The AVX2 build of the filter when the processor runs it (the same bytes: integer arithmetic). */
+/* The AVX2 build of the filter when the processor runs it and `wide` allows (the same
+ * bytes: integer arithmetic). */
 static void paeth_row(unsigned char *out, const unsigned char *row, const unsigned char *previous, size_t row_bytes,
-                      size_t pixel_bytes) {
+                      size_t pixel_bytes, int wide) {
 #if defined(__x86_64__)
-    if (paeth_run_code_avx2) {
+    if (wide && paeth_run_code_avx2) {
         paeth_row_avx2(out, row, previous, row_bytes, pixel_bytes);
         return;
     }
@@ -434,6 +435,13 @@ static void adaptive_row(unsigned char *out, unsigned char *scratch, const unsig
 int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int channels, int bit_depth,
                    gqn_png_effort effort, unsigned char **out, size_t *out_size,
                    char *message, size_t message_size) {
+    return gqn_png_encode_build(pixels, width, height, channels, bit_depth, effort, 1, out, out_size, message,
+                                message_size);
+}
+
+int gqn_png_encode_build(const void *pixels, unsigned width, unsigned height, int channels, int bit_depth,
+                         gqn_png_effort effort, int wide, unsigned char **out, size_t *out_size,
+                         char *message, size_t message_size) {
     if (width == 0 || height == 0 || (channels != 1 && channels != 3) ||
         !(bit_depth == 8 || (bit_depth == 16 && channels == 1))) {
         snprintf(message, message_size, "unsupported layout: %ux%u, %d channels, %d bits", width, height, channels,
@@ -479,7 +487,7 @@ int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int chan
         }
         unsigned char *destination = filtered + (size_t)y * (row_bytes + 1);
         if (paeth_run) {
-            paeth_row(destination, row, previous, row_bytes, pixel_bytes);
+            paeth_row(destination, row, previous, row_bytes, pixel_bytes, wide);
         } else if (effort == GQN_PNG_FAST) {
             sub_row(destination, row, row_bytes, pixel_bytes);
         } else {
@@ -528,7 +536,7 @@ int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int chan
     }
 
     const size_t compressed =
-        paeth_run                ? paeth_run_compress(filtered, filtered_size, file + size + 8)
+        paeth_run                ? paeth_run_compress(filtered, filtered_size, file + size + 8, wide)
         : effort == GQN_PNG_FAST ? igzip_compress(state, filtered, filtered_size, file + size + 8, bound)
                                  : libdeflate_zlib_compress(state->standard, filtered, filtered_size, file + size + 8, bound);
     free(filtered);

@@ -61,9 +61,19 @@ public enum PNGCodec {
         }
     }
 
-    /// Encodes through the `CPNGEncoder` shim (row filters plus igzip or libdeflate).
+    /// Encodes 8-bit RGB with the fast effort's baseline loops even where the processor runs
+    /// their AVX2 build: for tests, which compare the two builds' bytes.
+    static func encodeWithBaselineLoops(_ bitmap: Bitmap<UInt8>) throws -> [UInt8] {
+        try bitmap.samples.withUnsafeBytes { raw in
+            try encode(raw, width: bitmap.width, height: bitmap.height, channels: bitmap.channels, bitDepth: 8,
+                       compression: .fast, wideLoops: false)
+        }
+    }
+
+    /// Encodes through the `CPNGEncoder` shim (row filters plus its own deflate writer, igzip
+    /// or libdeflate); `wideLoops` false keeps the fast effort on its baseline build.
     private static func encode(_ pixels: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int, bitDepth: Int32,
-                               compression: Compression) throws -> [UInt8] {
+                               compression: Compression, wideLoops: Bool = true) throws -> [UInt8] {
         guard width > 0, height > 0 else {
             throw PNGError.unsupportedBitmap(reason: "expected a non-empty image, found \(width)x\(height)")
         }
@@ -75,9 +85,9 @@ public enum PNGCodec {
         // The message buffer lives on the stack: a heap array per image cost as much as a tenth of encoding it.
         let failure: String? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { text in
             text[0] = 0
-            let status = gqn_png_encode(pixels.baseAddress, UInt32(width), UInt32(height), Int32(channels), bitDepth,
-                                        compression == .fast ? GQN_PNG_FAST : GQN_PNG_STANDARD, &output, &size,
-                                        text.baseAddress, text.count)
+            let status = gqn_png_encode_build(pixels.baseAddress, UInt32(width), UInt32(height), Int32(channels),
+                                              bitDepth, compression == .fast ? GQN_PNG_FAST : GQN_PNG_STANDARD,
+                                              wideLoops ? 1 : 0, &output, &size, text.baseAddress, text.count)
             guard status != 0 || output == nil else { return nil }
             text[text.count - 1] = 0
             return String(cString: text.baseAddress!)

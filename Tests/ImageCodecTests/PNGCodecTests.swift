@@ -88,6 +88,26 @@ struct PNGCodecTests {
         }
     }
 
+    @Test("the fast effort's baseline and AVX2 builds write the same bytes, at widths around their sixteen-byte steps")
+    func fastEffortBuildsAgree() throws {
+        var bytes = ByteNoise(seed: 11)
+        for (width, height) in [(1, 1), (5, 3), (6, 4), (11, 7), (64, 64), (101, 9)] {
+            // Smooth gradients with sparse noise and flat runs, like renders and their backgrounds.
+            var bitmap = gradient(width: width, height: height)
+            for y in 0..<height {
+                for x in 0..<width {
+                    let roll = bytes.next()
+                    if roll < 40 { for c in 0..<3 { bitmap[x, y, c] = bytes.next() } }
+                    if x > width / 2, y % 3 == 0 { for c in 0..<3 { bitmap[x, y, c] = 17 } }
+                }
+            }
+            let best = try PNGCodec.encode(bitmap, compression: .fast)
+            let baseline = try PNGCodec.encodeWithBaselineLoops(bitmap)
+            #expect(best == baseline, "\(width) x \(height)")
+            #expect(try PNGCodec.decodeRGB8(baseline) == bitmap)
+        }
+    }
+
     @Test("the fast effort's fixed code never grows a file past its stored size, even on pure noise larger than 64 KB")
     func fastEffortOnIncompressibleNoise() throws {
         // Uniform noise has no residual near zero, the worst case for the fixed Huffman code

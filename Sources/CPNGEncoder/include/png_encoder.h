@@ -25,6 +25,13 @@ int gqn_png_encode(const void *pixels, unsigned width, unsigned height, int chan
                    gqn_png_effort effort, unsigned char **out, size_t *out_size,
                    char *message, size_t message_size);
 
+/// ``gqn_png_encode`` with a choice of build for the fast effort's loops: `wide` non-zero runs
+/// the AVX2 and BMI2 build when the processor has them (what ``gqn_png_encode`` does), zero
+/// the baseline build. The bytes are the same either way; tests compare them.
+int gqn_png_encode_build(const void *pixels, unsigned width, unsigned height, int channels, int bit_depth,
+                         gqn_png_effort effort, int wide, unsigned char **out, size_t *out_size,
+                         char *message, size_t message_size);
+
 #ifdef __cplusplus
 }
 #endif
