@@ -9,17 +9,30 @@ import SceneModel
 /// lane's hit distance and normal are bit-identical to tracing its ray alone. `PacketTests`
 /// checks that for every solid kind.
 extension CompiledScene.ShapeRecord {
-    /// ``intersect(origin:direction:tMax:planes:)`` in the lanes `active`: per lane the hit
-    /// distance and world normal (meaningful where `hit` is set), and which lanes hit.
+    /// The bounding-sphere cull of ``intersect(origin:direction:tMax:planes:)`` in every lane:
+    /// how far along each ray its closest approach to the centre lies, the squared distance
+    /// there, and the lanes that pass (`!(distanceSquared > r^2)`, so NaN passes as in the
+    /// one-ray code). Callers skip a solid no lane passes, and hand the rest to
+    /// ``intersect(origins:directions:cull:tMax:active:planes:)``.
     @inline(__always)
-    func intersect(origins: RayPacket, directions: RayPacket, tMax: Lanes, active: LaneMask,
-                   planes: UnsafeBufferPointer<SIMD4<Float>>) -> (t: Lanes, normal: RayPacket, hit: LaneMask) {
-        let epsilon = Self.epsilon
-        // Bounding-sphere cull (exact test for spheres).
+    func cull(origins: RayPacket, directions: RayPacket) -> (along: Lanes, distanceSquared: Lanes, passes: LaneMask) {
         let toCenter = RayPacket(x: center.x - origins.x, y: center.y - origins.y, z: center.z - origins.z)
         let along = toCenter.dot(directions)
         let distanceSquared = toCenter.dot(toCenter) - along * along
-        var alive = active .& .!(distanceSquared .> boundingRadiusSquared)
+        return (along, distanceSquared, .!(distanceSquared .> boundingRadiusSquared))
+    }
+
+    /// ``intersect(origin:direction:tMax:planes:)`` in the lanes `active` (which must lie
+    /// within `cull.passes`): per lane the hit distance and world normal (meaningful where
+    /// `hit` is set), and which lanes hit.
+    @inline(__always)
+    func intersect(origins: RayPacket, directions: RayPacket,
+                   cull: (along: Lanes, distanceSquared: Lanes, passes: LaneMask), tMax: Lanes, active: LaneMask,
+                   planes: UnsafeBufferPointer<SIMD4<Float>>) -> (t: Lanes, normal: RayPacket, hit: LaneMask) {
+        let epsilon = Self.epsilon
+        // The rest of the bounding-sphere test (exact for spheres).
+        let (along, distanceSquared) = (cull.along, cull.distanceSquared)
+        var alive = active
         let halfChord = (boundingRadiusSquared - distanceSquared).squareRoot()
         alive .&= .!(along - halfChord .>= tMax) .& .!(along + halfChord .<= epsilon)
         if kind == .sphere {

@@ -38,14 +38,11 @@ extension TraceContext {
                 if !first { eligible .&= RayPacket.groupLanes(1) }
                 if !second { eligible .&= RayPacket.groupLanes(0) }
             }
-            // The bounding-sphere cull of `intersect`, in all lanes, to skip the exact test.
-            let toCenter = solids[index].center - origin
-            let along = directions.dot(toCenter)
-            let distanceSquared = toCenter.dot(toCenter) - along * along
-            let maybe = eligible .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
+            let cull = solids[index].cull(origins: origins, directions: directions)
+            let maybe = eligible .& cull.passes
             guard any(maybe) else { continue }
-            let hit = solids[index].intersect(origins: origins, directions: directions, tMax: best, active: maybe,
-                                              planes: planes)
+            let hit = solids[index].intersect(origins: origins, directions: directions, cull: cull, tMax: best,
+                                              active: maybe, planes: planes)
             best.replace(with: hit.t, where: hit.hit)
             normals.x.replace(with: hit.normal.x, where: hit.hit)
             normals.y.replace(with: hit.normal.y, where: hit.hit)
@@ -75,14 +72,11 @@ extension TraceContext {
     func occluded(origins: RayPacket, directions: RayPacket, tMax: Lanes, active: LaneMask) -> LaneMask {
         var blocked = LaneMask(repeating: false)
         for index in 0..<solids.count {
-            let center = solids[index].center
-            let toCenter = RayPacket(x: center.x - origins.x, y: center.y - origins.y, z: center.z - origins.z)
-            let along = toCenter.dot(directions)
-            let distanceSquared = toCenter.dot(toCenter) - along * along
-            let maybe = active .& .!blocked .& .!(distanceSquared .> solids[index].boundingRadiusSquared)
+            let cull = solids[index].cull(origins: origins, directions: directions)
+            let maybe = active .& .!blocked .& cull.passes
             guard any(maybe) else { continue }
-            blocked .|= solids[index].intersect(origins: origins, directions: directions, tMax: tMax, active: maybe,
-                                                planes: planes).hit
+            blocked .|= solids[index].intersect(origins: origins, directions: directions, cull: cull, tMax: tMax,
+                                                active: maybe, planes: planes).hit
             if all(blocked .| .!active) { return blocked }
         }
         // Flats without branches, as in closestHits.

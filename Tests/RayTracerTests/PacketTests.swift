@@ -110,8 +110,9 @@ struct PacketTests {
                         if lane % 4 == 3 { tMax[lane] = numbers.next(0.5...3) }
                     }
                     let active = Lanes(1, 1, 1, 0, 1, 1, 1, 1) .!= 0
-                    let packet = solid.intersect(origins: origins, directions: directions, tMax: tMax, active: active,
-                                                 planes: context.planes)
+                    let cull = solid.cull(origins: origins, directions: directions)
+                    let packet = solid.intersect(origins: origins, directions: directions, cull: cull, tMax: tMax,
+                                                 active: active .& cull.passes, planes: context.planes)
                     for lane in 0..<RayPacket.width {
                         let one = active[lane] ? solid.intersect(origin: origins[lane], direction: directions[lane],
                                                                  tMax: tMax[lane], planes: context.planes) : nil
