@@ -8,7 +8,7 @@ import Darwin
 
 /// PNG encoding and decoding: decoding through libpng's simplified `png_image` API,
 /// encoding through the small `CPNGEncoder` C shim, which filters the rows itself and
-/// compresses them in one pass (its own literal-and-run writer for renders, ISA-L's igzip for
+/// compresses them in one pass (its own literal-and-zero-run writer for renders, ISA-L's igzip for
 /// grey images, libdeflate for the standard effort; a 64 x 64 image is one small
 /// buffer, where libpng's streaming writer over zlib cost more than twice the instructions).
 ///
@@ -27,10 +27,10 @@ public enum PNGCodec {
     public enum Compression: Sendable {
         /// libpng's adaptive row filters and libdeflate level 6: smaller files.
         case standard
-        /// On 8-bit RGB the Paeth filter and one deflate block of literals and runs in a
-        /// fixed Huffman code made for renders; on grey images the "sub" filter and ISA-L's
-        /// igzip level 1. What dataset generation uses: on 64 x 64 renders about 20 us per
-        /// image, files a little larger than `.standard`'s.
+        /// On 8-bit RGB the Paeth filter and one deflate block of literals and zero runs in a
+        /// fixed Huffman code made for renders, filtered and coded in one pass; on grey images
+        /// the "sub" filter and ISA-L's igzip level 1. What dataset generation uses: on
+        /// 64 x 64 renders about 10 us per image, files a little larger than `.standard`'s.
         case fast
     }
 

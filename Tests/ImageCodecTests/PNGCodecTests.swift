@@ -57,7 +57,7 @@ struct PNGCodecTests {
         }
     }
 
-    @Test("the fast effort writes runs of one residual as matches: flat rows wider than a match, and runs of every length, round-trip")
+    @Test("the fast effort writes runs of zero residuals as matches: flat rows wider than a match, and runs of every length, round-trip")
     func fastEffortRuns() throws {
         // One colour: after the first pixel every Paeth residual is 0, rows of 900 bytes are
         // runs longer than deflate's longest match (258).
@@ -88,10 +88,12 @@ struct PNGCodecTests {
         }
     }
 
-    @Test("the fast effort's baseline and AVX2 builds write the same bytes, at widths around their sixteen-byte steps")
+    @Test("the fast effort's baseline and AVX2 builds write the same bytes, at widths around their 32-byte chunks")
     func fastEffortBuildsAgree() throws {
         var bytes = ByteNoise(seed: 11)
-        for (width, height) in [(1, 1), (5, 3), (6, 4), (11, 7), (64, 64), (101, 9)] {
+        // Rows of 3, 15, 30, 33, 63, 66, 96, 192 and 303 bytes: whole chunks, a short last
+        // chunk (shorter and longer than a run's 16-byte start), one chunk or less.
+        for (width, height) in [(1, 1), (5, 3), (10, 4), (11, 7), (21, 5), (22, 6), (32, 3), (64, 64), (101, 9)] {
             // Smooth gradients with sparse noise and flat runs, like renders and their backgrounds.
             var bitmap = gradient(width: width, height: height)
             for y in 0..<height {
@@ -103,8 +105,35 @@ struct PNGCodecTests {
             }
             let best = try PNGCodec.encode(bitmap, compression: .fast)
             let baseline = try PNGCodec.encodeWithBaselineLoops(bitmap)
-            #expect(best == baseline, "\(width) x \(height)")
+            let same = best == baseline  // one flag, not two files printed on failure
+            #expect(same, "\(width) x \(height): \(best.count) and \(baseline.count) bytes")
             #expect(try PNGCodec.decodeRGB8(baseline) == bitmap)
+        }
+    }
+
+    @Test("residuals of every size mix short and 12-bit codes: each build round-trips and both write the same bytes")
+    func fastEffortCodeLengths() throws {
+        // Noise of growing amplitude on a gradient: residuals near zero (codes of 1-11 bits)
+        // and far from it (12 bits) in every proportion, so that the AVX2 build's groups of
+        // eight codes take every length from 8 to 96 bits, around the 56 bits that decide
+        // between its four and eight writes per chunk.
+        var bytes = ByteNoise(seed: 23)
+        for amplitude in [1, 3, 6, 12, 24, 48, 96, 256] {
+            var bitmap = gradient(width: 75, height: 21)
+            for y in 0..<21 {
+                for x in 0..<75 {
+                    for c in 0..<3 {
+                        let noise = Int(bytes.next()) % amplitude - amplitude / 2
+                        bitmap[x, y, c] = UInt8(truncatingIfNeeded: Int(bitmap[x, y, c]) + noise)
+                    }
+                }
+            }
+            let best = try PNGCodec.encode(bitmap, compression: .fast)
+            let baseline = try PNGCodec.encodeWithBaselineLoops(bitmap)
+            let same = best == baseline  // one flag, not two files printed on failure
+            #expect(same, "amplitude \(amplitude): \(best.count) and \(baseline.count) bytes")
+            #expect(try PNGCodec.decodeRGB8(best) == bitmap, "amplitude \(amplitude)")
+            #expect(try PNGCodec.decodeRGB8(baseline) == bitmap, "amplitude \(amplitude)")
         }
     }
 
