@@ -3,6 +3,7 @@
 
     Tools/render_png_code.py count PNG...        > counts.txt   # symbol counts of the encoder's parse
     Tools/render_png_code.py tables counts.txt...              # the C tables, and the code's cost
+    Tools/render_png_code.py check C-FILE counts.txt...        # exit 1 unless C-FILE holds those tables
 
 `count` decodes 8-bit RGB PNG files (any filters) and counts the 286 literal/length symbols
 the encoder's parse writes for them: each row's filter byte (4), its Paeth residuals as
@@ -10,7 +11,8 @@ literals, and whole 32-byte chunks of zero residuals as runs (a zero literal, th
 distance 1). `tables` sums count files and prints `render_code_lengths` and
 `render_code_header` for the C file, and on stderr the symbols' size against an
 unconstrained Huffman code (lines starting with # are comments). Tools/render_png_counts.txt
-holds the counts the encoder's code was made from.
+holds the counts the encoder's code was made from; `check` (run by Tools/test.sh) confirms
+that the C file's tables are the ones they give.
 
 The code is shaped for 16-entry table lookups (pshufb): literals 0-15 and 240-255 (residuals
 near zero) get codes of their own of at most 11 bits, every other literal 12 bits, the first
@@ -239,7 +241,7 @@ def header(lengths):
     return bits
 
 
-def tables(paths):
+def tables(paths, out=sys.stdout):
     counts = [0] * 286
     for path in paths:
         numbers = [n for line in open(path) if not line.startswith("#") for n in line.split()]
@@ -261,22 +263,33 @@ def tables(paths):
     head = header(lengths)
     print(f"{size(lengths) / 8:.0f} bytes of symbols, {(size(lengths) - reference) / reference * 100:+.2f} % against "
           f"an unconstrained Huffman code; header {head.count} bits", file=sys.stderr)
-    print("static const uint8_t render_code_lengths[286] = {")
+    print("static const uint8_t render_code_lengths[286] = {", file=out)
     for i in range(0, 286, 32):
-        print("    " + ", ".join(str(l) for l in lengths[i:i + 32]) + ",")
-    print("};")
+        print("    " + ", ".join(str(l) for l in lengths[i:i + 32]) + ",", file=out)
+    print("};", file=out)
     data = head.value.to_bytes((head.count + 7) // 8, "little")
-    print(f"static const unsigned render_code_header_bits = {head.count};")
-    print("static const uint8_t render_code_header[] = {")
+    print(f"static const unsigned render_code_header_bits = {head.count};", file=out)
+    print("static const uint8_t render_code_header[] = {", file=out)
     for i in range(0, len(data), 16):
-        print("    " + ", ".join(f"0x{b:02x}" for b in data[i:i + 16]) + ",")
-    print("};")
+        print("    " + ", ".join(f"0x{b:02x}" for b in data[i:i + 16]) + ",", file=out)
+    print("};", file=out)
+
+
+def check(arguments):
+    import io
+    source, expected = open(arguments[0]).read(), io.StringIO()
+    tables(arguments[1:], expected)
+    if expected.getvalue().strip() not in source:
+        raise SystemExit(f"{arguments[0]}: its render_code_lengths and render_code_header are not what "
+                         f"Tools/render_png_code.py tables {' '.join(arguments[1:])} prints")
+    print(f"{arguments[0]}: the render code's tables match {' '.join(arguments[1:])}")
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("count", "tables"):
+    commands = {"count": count, "tables": tables, "check": check}
+    if len(sys.argv) < 3 or sys.argv[1] not in commands or (sys.argv[1] == "check" and len(sys.argv) < 4):
         raise SystemExit(__doc__)
-    (count if sys.argv[1] == "count" else tables)(sys.argv[2:])
+    commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

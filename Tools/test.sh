@@ -33,6 +33,10 @@ bin="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)"
 fixtures="$(mktemp -d)"
 trap 'rm -rf "$fixtures"' EXIT
 
+# The renders' PNG encoder: its Huffman code tables are the ones Tools/render_png_code.py
+# derives from the committed symbol counts.
+"$venv/bin/python" -B Tools/render_png_code.py check Sources/CPNGEncoder/render_deflate.c Tools/render_png_counts.txt
+
 # A safetensors file written by the Tensors module must load in Python's `safetensors`
 # with the exact values the Swift side wrote.
 "$bin/gqn-train" write-safetensors-fixture "$fixtures"
