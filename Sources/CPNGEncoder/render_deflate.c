@@ -26,15 +26,17 @@
  * its low nibble (a group of 16 consecutive canonical codes starting at a multiple of 16).
  * The lengths minimise the size of the symbols this parse counted over 1,100 renders of the
  * three families (400 rooms_ring_camera, 400 rooms_free_camera, 300 shepard_metzler views),
- * 2.4 % above an unconstrained Huffman code on them; Tools/render_png_code.py derives them
- * and the block header from those counts. The header goes into every stream, so the files
- * are ordinary PNGs. Where the code would be larger than stored blocks (noise), the stream
- * is stored blocks instead.
+ * 2.1 % above an unconstrained Huffman code on them. The header goes into every stream, so
+ * the files are ordinary PNGs. Where the code would be larger than stored blocks (noise), the
+ * stream is stored blocks instead.
  *
  * Two builds of the row loop write the same bytes: a scalar one for any x86-64 (or other)
  * processor, and one for AVX2 with BMI2, which filters and looks up 32 bytes at a time and
- * joins four codes in each 64-bit lane before they go to the bit buffer.
+ * joins the codes in 64-bit lanes, four or eight at a time, before they go to the bit buffer.
  */
+
+/* Printed by `Tools/render_png_code.py tables Tools/render_png_counts.txt`; Tools/test.sh
+ * checks that they still are. */
 
 static const uint8_t render_code_lengths[286] = {
     1, 3, 6, 7, 6, 7, 7, 8, 8, 8, 8, 9, 9, 9, 9, 9, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
@@ -101,12 +103,16 @@ static void build_code(void) {
         next[bits] = (uint16_t)value;
     }
     int ok = 1;
+    unsigned kraft = 0; /* code points of 15 bits the codes fill: at most all 32,768 */
     for (int s = 0; s < 286; s++) {
         const unsigned length = render_code_lengths[s];
         ok &= length >= 1 && length <= 15;
+        if (!ok) break;
+        kraft += 1u << (15 - length);
         code.lengths[s] = (uint8_t)length;
         code.codes[s] = reverse_bits(next[length]++, length);
     }
+    ok &= kraft <= 1u << 15;
     for (int i = 0; i < 16; i++) {
         code.first_lengths[i] = code.lengths[i];
         code.first_low[i] = (uint8_t)code.codes[i];

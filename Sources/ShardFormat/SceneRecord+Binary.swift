@@ -86,10 +86,12 @@ extension SceneRecord {
             guard (view.mask != nil) == schema.hasMasks else {
                 throw fail("views[\(index)].mask", schema.hasMasks ? "a mask PNG (schema)" : "no mask (schema)", view.mask == nil ? "none" : "a mask image")
             }
-            for (name, blob) in [("depth", view.depth), ("mask", view.mask)] {
-                if let blob, !blob.starts(with: ShardLayout.pngSignature) || blob.count > limit {
-                    throw fail("views[\(index)].\(name)", "a PNG stream under 4 GiB", "\(blob.count) bytes starting \(Self.prefixHex(blob))")
-                }
+            // Each checked by name, without an array of the two per view (the writer validates every record).
+            if let depth = view.depth, !depth.starts(with: ShardLayout.pngSignature) || depth.count > limit {
+                throw fail("views[\(index)].depth", "a PNG stream under 4 GiB", "\(depth.count) bytes starting \(Self.prefixHex(depth))")
+            }
+            if let mask = view.mask, !mask.starts(with: ShardLayout.pngSignature) || mask.count > limit {
+                throw fail("views[\(index)].mask", "a PNG stream under 4 GiB", "\(mask.count) bytes starting \(Self.prefixHex(mask))")
             }
         }
         let strings = [labels.room.wallTexture, labels.room.floorTexture] + labels.objects.flatMap { [$0.shape, $0.colorName] } + labels.lights.map(\.kind)

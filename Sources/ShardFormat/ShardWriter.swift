@@ -23,6 +23,9 @@ import Foundation
 public final class ShardWriter {
     /// The final file name the shard is published under.
     public let url: URL
+    /// `url.path`, made once: Foundation builds the string anew on every call, which cost
+    /// 0.17 % of `scenegen generate`'s samples when every record asked for it three times.
+    private let path: String
     /// The schema every record must fit.
     public let schema: DatasetSchema
     /// Records appended so far.
@@ -74,6 +77,7 @@ public final class ShardWriter {
         }
         (descriptor, temporaryPath) = try AtomicFile.createTemporary(beside: url)
         self.url = url
+        self.path = url.path
         self.schema = schema
         self.replacingExisting = replacingExisting
         try emit(Self.header(for: schema))
@@ -96,7 +100,7 @@ public final class ShardWriter {
     ///   written, the writer stays usable); `.io` (the writer is then unusable).
     public func append(_ record: SceneRecord) throws(ShardFormatError) {
         try requireOpen()
-        let payload = try record.encodedPayload(schema: schema, path: url.path)
+        let payload = try record.encodedPayload(schema: schema, path: path)
         var framing: [UInt8] = []
         framing.reserveCapacity(ShardLayout.recordFramingSize)
         framing.appendLittleEndian(UInt64(payload.count))
@@ -140,7 +144,7 @@ public final class ShardWriter {
 
     private func requireOpen() throws(ShardFormatError) {
         guard state == .open else {
-            throw .invalidInput(path: url.path, field: "writer", expected: "an open writer",
+            throw .invalidInput(path: path, field: "writer", expected: "an open writer",
                                 found: state == .finished ? "finish() already called" : "a writer that failed earlier")
         }
     }
@@ -148,7 +152,7 @@ public final class ShardWriter {
     /// Writes bytes at the end of the temporary file and hashes them.
     private func emit(_ bytes: [UInt8]) throws(ShardFormatError) {
         do throws(ShardFormatError) {
-            try AtomicFile.writeAll(descriptor, bytes, temporaryPath: temporaryPath, destination: url.path)
+            try AtomicFile.writeAll(descriptor, bytes, temporaryPath: temporaryPath, destination: path)
         } catch {
             state = .failed
             throw error
