@@ -75,7 +75,10 @@ struct render_code {
 
 static struct render_code code;
 static int code_status = -1;
+#if defined(__x86_64__)
+/* Whether the processor runs AVX2 and BMI2 (asked once, with the code). */
 static int code_avx2 = 0;
+#endif
 static pthread_once_t code_once = PTHREAD_ONCE_INIT;
 
 /* Deflate's length symbols 257-285: the first length each codes and its extra bits. */
@@ -385,10 +388,11 @@ __attribute__((target("avx2,bmi2"))) static void code_row_avx2(struct bit_writer
 #endif
 
 /* The most bytes a stream can take while it is written: zlib header, block header, every
- * byte a literal of at most 12 bits (a run is shorter than its literals), end of block,
- * Adler-32, and 8 bytes of slack for the 8-byte stores. */
+ * byte a literal of at most 12 bits (a run is shorter than its literals), end of block (at
+ * most 11 bits) and the last byte's padding, Adler-32, and 8 bytes of slack for the 8-byte
+ * stores. */
 size_t render_deflate_bound(size_t filtered_size) {
-    return 2 + sizeof render_code_header + filtered_size / 8 * 12 + 12 + 2 + 4 + 8;
+    return 2 + sizeof render_code_header + (filtered_size * 12 + 7) / 8 + 2 + 4 + 8;
 }
 
 /* The size of `size` bytes as a zlib stream of stored blocks (at most 65,535 bytes each). */
