@@ -244,6 +244,27 @@ static const unsigned char lane_masks[64] = {
     255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 
+/* Adds `groups` joined codes to the bit buffer in the given order (bits[order[k]], of
+ * counts[order[k]] bits, at most 56), one flush each. The buffer stays in locals meanwhile:
+ * through the writer's fields the compiler would reload it after every 8-byte store. */
+static inline __attribute__((always_inline)) void put_groups(struct bit_writer *writer, const uint64_t *bits,
+                                                             const uint64_t *counts, const int *order, int groups) {
+    uint64_t buffer = writer->bits;
+    unsigned filled = writer->count;
+    unsigned char *out = writer->out;
+    for (int k = 0; k < groups; k++) {
+        buffer |= bits[order[k]] << filled;
+        filled += (unsigned)counts[order[k]];
+        memcpy(out, &buffer, 8);
+        out += filled >> 3;
+        buffer >>= filled & ~7u;
+        filled &= 7;
+    }
+    writer->bits = buffer;
+    writer->count = filled;
+    writer->out = out;
+}
+
 /* One row in the AVX2 build: the same residuals and the same bits as code_row_scalar. */
 __attribute__((target("avx2,bmi2"))) static void code_row_avx2(struct bit_writer *writer, const unsigned char *row,
                                                                const unsigned char *above, size_t row_bytes,
@@ -345,43 +366,23 @@ __attribute__((target("avx2,bmi2"))) static void code_row_avx2(struct bit_writer
         const int fit = !_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpgt_epi64(eight_lengths_even, most),
                                                              _mm256_cmpgt_epi64(eight_lengths_odd, most)));
         uint64_t bits[8], counts[8];
-        uint64_t buffer = writer->bits;
-        unsigned filled = writer->count;
-        unsigned char *out = writer->out;
         if (fit) {
             _mm256_storeu_si256((__m256i *)bits, eights_even);
             _mm256_storeu_si256((__m256i *)(bits + 4), eights_odd);
             _mm256_storeu_si256((__m256i *)counts, eight_lengths_even);
             _mm256_storeu_si256((__m256i *)(counts + 4), eight_lengths_odd);
             /* Bytes 0-7 (even, low half), 8-15 (odd), 16-23 (even, high half), 24-31. */
-            static const int order[4] = {0, 4, 2, 6};
-            for (int k = 0; k < 4; k++) {
-                buffer |= bits[order[k]] << filled;
-                filled += (unsigned)counts[order[k]];
-                memcpy(out, &buffer, 8);
-                out += filled >> 3;
-                buffer >>= filled & ~7u;
-                filled &= 7;
-            }
+            static const int eights[4] = {0, 4, 2, 6};
+            put_groups(writer, bits, counts, eights, 4);
         } else {
             _mm256_storeu_si256((__m256i *)bits, fours_even);
             _mm256_storeu_si256((__m256i *)(bits + 4), fours_odd);
             _mm256_storeu_si256((__m256i *)counts, four_lengths_even);
             _mm256_storeu_si256((__m256i *)(counts + 4), four_lengths_odd);
             /* Bytes 0-3, 4-7 (even, low half), 8-11, 12-15 (odd), 16-19, 20-23 (even, high half), 24-31. */
-            static const int order[8] = {0, 1, 4, 5, 2, 3, 6, 7};
-            for (int k = 0; k < 8; k++) {
-                buffer |= bits[order[k]] << filled;
-                filled += (unsigned)counts[order[k]];
-                memcpy(out, &buffer, 8);
-                out += filled >> 3;
-                buffer >>= filled & ~7u;
-                filled &= 7;
-            }
+            static const int fours[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+            put_groups(writer, bits, counts, fours, 8);
         }
-        writer->bits = buffer;
-        writer->count = filled;
-        writer->out = out;
     }
     if (run) put_run(writer, run);
 }
