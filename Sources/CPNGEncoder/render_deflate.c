@@ -3,7 +3,6 @@
 #include <isa-l.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -193,15 +192,36 @@ static inline __attribute__((always_inline)) void put_run(struct bit_writer *wri
     }
 }
 
-/* PNG's Paeth predictor (PNG specification, section 9.4). */
-static inline unsigned char paeth(int left, int up, int up_left) {
-    const int to_left = abs(up - up_left), to_up = abs(left - up_left), to_up_left = abs(left + up - 2 * up_left);
-    if (to_left <= to_up && to_left <= to_up_left) return (unsigned char)left;
-    return (unsigned char)(to_up <= to_up_left ? up : up_left);
+/* Sixteen bytes as 16-bit lanes (clang's vector extensions: two SSE2 registers in the
+ * scalar build, which no AVX2 flag reaches). Macros, not functions: a function returning a
+ * 32-byte vector has a different calling convention with and without AVX. */
+typedef unsigned char sixteen_bytes __attribute__((vector_size(16)));
+typedef unsigned char sixteen_bytes_unaligned __attribute__((vector_size(16), aligned(1)));
+typedef short sixteen_lanes __attribute__((vector_size(32)));
+#define LOAD_LANES(at) __builtin_convertvector(*(const sixteen_bytes_unaligned *)(at), sixteen_lanes)
+#define ABS_LANES(value) (((value) ^ ((value) >> 15)) - ((value) >> 15))
+
+/* PNG's Paeth predictor (PNG specification, section 9.4) on 16 bytes at `row`, with the row
+ * `above` and both rows' bytes 3 before as left neighbours: the residuals go to `out`. Every
+ * lane computes what the scalar predictor does, without a branch. */
+static inline __attribute__((always_inline)) void paeth_sixteen(unsigned char *out, const unsigned char *row,
+                                                                const unsigned char *above) {
+    const sixteen_lanes left = LOAD_LANES(row - 3), up = LOAD_LANES(above), up_left = LOAD_LANES(above - 3),
+                        value = LOAD_LANES(row);
+    const sixteen_lanes to_left = ABS_LANES(up - up_left), to_up = ABS_LANES(left - up_left),
+                        to_up_left = ABS_LANES(left + up - up_left - up_left);
+    const sixteen_lanes use_left = (to_left <= to_up) & (to_left <= to_up_left);
+    const sixteen_lanes use_up = ~use_left & (to_up <= to_up_left);
+    const sixteen_lanes predicted = (left & use_left) | (up & use_up) | (up_left & ~(use_left | use_up));
+    const sixteen_bytes residual = __builtin_convertvector((sixteen_lanes)(value - predicted) & 255, sixteen_bytes);
+    memcpy(out, &residual, 16);
 }
 
 /* One row in the scalar build. `row` and `above` have 32 zero bytes before them (the
- * neighbours left of the first pixel) and `above` is zeros above the first row. */
+ * neighbours left of the first pixel) and 32 bytes of room after them; `above` is zeros
+ * above the first row. Like the AVX2 build, it filters whole chunks of 32 bytes, writing up
+ * to 31 bytes past the row's residuals (into the next row's place, or the slack after the
+ * last). */
 static void code_row_scalar(struct bit_writer *writer, const unsigned char *row, const unsigned char *above,
                             size_t row_bytes, unsigned char *filtered) {
     filtered[0] = 4;
@@ -210,11 +230,10 @@ static void code_row_scalar(struct bit_writer *writer, const unsigned char *row,
     size_t run = 0;
     for (size_t i = 0; i < row_bytes; i += CHUNK) {
         const size_t count = row_bytes - i < CHUNK ? row_bytes - i : CHUNK;
+        paeth_sixteen(residuals + i, row + i, above + i);
+        paeth_sixteen(residuals + i + 16, row + i + 16, above + i + 16);
         unsigned char any = 0;
-        for (size_t j = i; j < i + count; j++) {
-            residuals[j] = (unsigned char)(row[j] - paeth(row[j - 3], above[j], above[j - 3]));
-            any |= residuals[j];
-        }
+        for (size_t j = i; j < i + count; j++) any |= residuals[j];
         if (!any && run + count >= RUN_START) {
             run += count;
             continue;
