@@ -76,6 +76,20 @@ def match_symbol(length):
     return 257 + max(s for s in range(29) if LENGTH_BASE[s] <= length)
 
 
+def count_run(counts, run):
+    """A run of zero residuals as the encoder writes it: a zero literal, then matches at
+    distance 1 (at most 258 each, none of 1 or 2 left over)."""
+    counts[0] += 1
+    left = run - 1
+    if left % MAX_MATCH in (1, 2):
+        counts[match_symbol(3)] += 1
+        left -= 3
+    while left:
+        length = min(left, MAX_MATCH)
+        counts[match_symbol(length)] += 1
+        left -= length
+
+
 def count(paths):
     counts = [0] * 286
     for path in paths:
@@ -86,30 +100,18 @@ def count(paths):
             residuals = [(row[i] - paeth(row[i - 3] if i >= 3 else 0, above[i] if above else 0,
                                          above[i - 3] if above and i >= 3 else 0)) & 255 for i in range(stride)]
             run = 0
-
-            def put_run(run):
-                counts[0] += 1
-                left = run - 1
-                if left % MAX_MATCH in (1, 2):
-                    counts[match_symbol(3)] += 1
-                    left -= 3
-                while left:
-                    length = min(left, MAX_MATCH)
-                    counts[match_symbol(length)] += 1
-                    left -= length
-
             for i in range(0, stride, CHUNK):
                 chunk = residuals[i:i + CHUNK]
                 if not any(chunk) and run + len(chunk) >= RUN_START:
                     run += len(chunk)
                     continue
                 if run:
-                    put_run(run)
+                    count_run(counts, run)
                 run = 0
                 for r in chunk:
                     counts[r] += 1
             if run:
-                put_run(run)
+                count_run(counts, run)
             above = row
         counts[256] += 1
     print(" ".join(str(c) for c in counts))

@@ -180,9 +180,10 @@ int gqn_png_encode_build(const void *pixels, unsigned width, unsigned height, in
     }
     struct encoder_state *state = thread_state();
     if (state && effort != GQN_PNG_FAST && !state->standard) state->standard = libdeflate_alloc_compressor(LEVEL_STANDARD);
-    if (render && render_deflate_status() != 0) {
+    const int render_status = render ? render_deflate_status() : 0;
+    if (render_status != 0) {
         snprintf(message, message_size, "the render Huffman code does not have the shape its loops need (%d)",
-                 render_deflate_status());
+                 render_status);
         return 1;
     }
     /* The filtered rows (and 32 bytes the render loops may write past them), then two rows

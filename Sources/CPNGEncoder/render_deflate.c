@@ -184,7 +184,7 @@ static inline __attribute__((always_inline)) void put_run(struct bit_writer *wri
         flush_bits(writer);
         left -= 3;
     }
-    for (; left > 0;) {
+    while (left > 0) {
         const size_t length = left < MAX_MATCH ? left : MAX_MATCH;
         put_bits(writer, code.match_bits[length], code.match_lengths[length]);
         flush_bits(writer);
